@@ -1,0 +1,182 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import Ajv, { type ValidateFunction } from 'ajv';
+import { parseAllDocuments } from 'yaml';
+
+// CI lays shared/ beside the clone, exactly as it sits beside /work/main here.
+const repoRoot = resolve(__dirname, '../../..');
+const schemaDir = resolve(repoRoot, '..', 'shared', 'schemas', 'strimzi-1.2.0');
+const strimziDir = join(repoRoot, 'strimzi');
+
+interface Manifest {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: Record<string, any>;
+  [key: string]: any;
+}
+
+function loadYamlDocuments(path: string): any[] {
+  return parseAllDocuments(readFileSync(path, 'utf8')).map((doc) => {
+    if (doc.errors.length) throw new Error(`${path}: ${doc.errors.map((e) => e.message).join('; ')}`);
+    return doc.toJS();
+  });
+}
+
+/**
+ * The API server silently prunes fields a CRD does not declare, so a misspelt key would
+ * vanish on apply: forbid undeclared fields wherever the schema does not preserve them.
+ */
+function forbidUnknownFields(schema: any): any {
+  if (Array.isArray(schema)) return schema.map(forbidUnknownFields);
+  if (!schema || typeof schema !== 'object') return schema;
+  const copy: any = Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, forbidUnknownFields(v)]));
+  if (copy.properties && copy.additionalProperties === undefined && !copy['x-kubernetes-preserve-unknown-fields']) {
+    copy.additionalProperties = false;
+  }
+  return copy;
+}
+
+function loadValidators(): Map<string, ValidateFunction> {
+  if (!existsSync(schemaDir)) {
+    throw new Error(`Strimzi CRD schemas not found at ${schemaDir}: shared/ must lie beside the repository`);
+  }
+  // The CRD schemas are OpenAPI v3 with x-kubernetes-* keywords: not strict JSON Schema.
+  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+  const validators = new Map<string, ValidateFunction>();
+  for (const file of readdirSync(schemaDir).filter((f) => /Crd-.*\.yaml$/.test(f))) {
+    for (const crd of loadYamlDocuments(join(schemaDir, file))) {
+      if (crd?.kind !== 'CustomResourceDefinition') continue;
+      for (const version of crd.spec.versions) {
+        const key = `${crd.spec.group}/${version.name}/${crd.spec.names.kind}`;
+        validators.set(key, ajv.compile(forbidUnknownFields(version.schema.openAPIV3Schema)));
+      }
+    }
+  }
+  return validators;
+}
+
+const manifests: Array<{ file: string; doc: Manifest }> = readdirSync(strimziDir)
+  .filter((f) => f.endsWith('.yaml'))
+  .flatMap((file) => loadYamlDocuments(join(strimziDir, file)).map((doc) => ({ file, doc: doc as Manifest })));
+
+const strimziManifests = manifests.filter(({ doc }) => doc.apiVersion.startsWith('kafka.strimzi.io/'));
+
+function one(kind: string): Manifest {
+  const found = manifests.filter(({ doc }) => doc.kind === kind);
+  expect(found).toHaveLength(1);
+  return found[0].doc;
+}
+
+describe('strimzi/ resources', () => {
+  const validators = loadValidators();
+
+  it('finds the Strimzi 1.2.0 CRDs and the resources to check', () => {
+    expect(validators.size).toBeGreaterThanOrEqual(6);
+    expect(strimziManifests.map(({ doc }) => doc.kind).sort()).toEqual(
+      ['Kafka', 'KafkaConnect', 'KafkaConnector', 'KafkaNodePool', 'KafkaTopic'],
+    );
+  });
+
+  it.each(strimziManifests.map(({ file, doc }) => [`${file} ${doc.kind}/${doc.metadata.name}`, doc] as const))(
+    '%s validates against its kafka.strimzi.io/v1 CRD schema',
+    (_name, doc) => {
+      expect(doc.apiVersion).toBe('kafka.strimzi.io/v1');
+      const validate = validators.get(`${doc.apiVersion}/${doc.kind}`);
+      expect(validate).toBeDefined();
+      const ok = validate!(doc);
+      expect(validate!.errors ?? []).toEqual([]);
+      expect(ok).toBe(true);
+    },
+  );
+
+  it('holds only Strimzi resources and the RBAC for the database Secret', () => {
+    const others = manifests.filter(({ doc }) => !doc.apiVersion.startsWith('kafka.strimzi.io/'));
+    expect(others.map(({ doc }) => `${doc.apiVersion} ${doc.kind}`).sort()).toEqual([
+      'rbac.authorization.k8s.io/v1 Role',
+      'rbac.authorization.k8s.io/v1 RoleBinding',
+    ]);
+    for (const { doc } of manifests) expect(doc.metadata.namespace).toBe('books');
+  });
+
+  it('wires the resources to each other by name', () => {
+    const kafka = one('Kafka');
+    const pool = one('KafkaNodePool');
+    const connect = one('KafkaConnect');
+    const connector = one('KafkaConnector');
+    const topic = one('KafkaTopic');
+
+    expect(pool.metadata.labels?.['strimzi.io/cluster']).toBe(kafka.metadata.name);
+    expect(pool.spec!.roles.sort()).toEqual(['broker', 'controller']);
+    expect(topic.metadata.labels?.['strimzi.io/cluster']).toBe(kafka.metadata.name);
+    expect(connect.spec!.bootstrapServers).toBe(`${kafka.metadata.name}-kafka-bootstrap:9092`);
+    expect(connect.spec!.version).toBe(kafka.spec!.kafka.version);
+    expect(connect.metadata.annotations?.['strimzi.io/use-connector-resources']).toBe('true');
+    expect(connector.metadata.labels?.['strimzi.io/cluster']).toBe(connect.metadata.name);
+    expect(connector.spec!.config['transforms.outbox.route.topic.replacement']).toBe(topic.metadata.name);
+    expect(topic.spec!.partitions).toBe(3);
+  });
+
+  it('reads the database password through the Kubernetes Secret config provider', () => {
+    const connect = one('KafkaConnect');
+    const connector = one('KafkaConnector');
+    const role = one('Role');
+    const binding = one('RoleBinding');
+
+    const provider = connect.spec!.config['config.providers'];
+    expect(connect.spec!.config[`config.providers.${provider}.class`]).toBe('io.strimzi.kafka.KubernetesSecretConfigProvider');
+    const password = String(connector.spec!.config['database.password']);
+    const match = /^\$\{(\w+):([\w-]+)\/([\w-]+):(\w+)\}$/.exec(password);
+    expect(match).not.toBeNull();
+    const [, prefix, namespace, secret] = match!;
+    expect(prefix).toBe(provider);
+    expect(namespace).toBe(connector.metadata.namespace);
+    expect(role.rules).toEqual([
+      expect.objectContaining({ resources: ['secrets'], resourceNames: [secret], verbs: ['get'] }),
+    ]);
+    expect(binding.roleRef).toMatchObject({ kind: 'Role', name: role.metadata.name });
+    expect(binding.subjects).toEqual([
+      expect.objectContaining({ kind: 'ServiceAccount', name: `${connect.metadata.name}-connect`, namespace }),
+    ]);
+  });
+
+  it('configures the outbox connector as DESIGN §5 says', () => {
+    const config = one('KafkaConnector').spec!.config;
+    expect(config).toMatchObject({
+      'plugin.name': 'pgoutput',
+      'publication.autocreate.mode': 'disabled',
+      'snapshot.mode': 'no_data',
+      'tombstones.on.delete': false,
+      'table.include.list': 'public.outbox',
+      'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
+      'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
+      'value.converter.schemas.enable': false,
+      'transforms.outbox.type': 'io.debezium.transforms.outbox.EventRouter',
+      'transforms.outbox.table.expand.json.payload': true,
+      'transforms.outbox.table.fields.additional.placement': 'type:header:type',
+      'transforms.outbox.table.field.event.timestamp': 'occurred_at',
+    });
+    expect(config['slot.name']).toMatch(/^\w+$/);
+    expect(config['publication.name']).toMatch(/^\w+$/);
+    expect(Number(config['heartbeat.interval.ms'])).toBeGreaterThan(0);
+    // The router must touch only the outbox table's records, never heartbeats.
+    const predicate = config['transforms.outbox.predicate'];
+    expect(config[`predicates.${predicate}.type`]).toBe('org.apache.kafka.connect.transforms.predicates.TopicNameMatches');
+    const pattern = new RegExp(`^(?:${config[`predicates.${predicate}.pattern`]})$`);
+    expect(pattern.test(`${config['topic.prefix']}.public.outbox`)).toBe(true);
+    expect(pattern.test(`__debezium-heartbeat.${config['topic.prefix']}`)).toBe(false);
+    // Only placeholders, never a literal secret.
+    for (const [key, value] of Object.entries(config)) {
+      if (/password|secret/i.test(key)) expect(String(value)).toMatch(/^\$\{.+\}$/);
+    }
+  });
+
+  it('builds the Connect image from the Strimzi image of the same Kafka version, checking the plugin checksum', () => {
+    const dockerfile = readFileSync(join(strimziDir, 'connect', 'Dockerfile'), 'utf8');
+    const kafkaVersion = one('Kafka').spec!.kafka.version;
+    expect(dockerfile).toMatch(new RegExp(`^FROM quay\\.io/strimzi/kafka:1\\.2\\.0-kafka-${kafkaVersion.replace(/\./g, '\\.')}$`, 'm'));
+    expect(dockerfile).toMatch(/^ARG DEBEZIUM_VERSION=\d+\.\d+\.\d+\.Final$/m);
+    expect(dockerfile).toMatch(/^ARG DEBEZIUM_SHA512=[0-9a-f]{128}$/m);
+    expect(dockerfile).toMatch(/sha512sum -c/);
+  });
+});
