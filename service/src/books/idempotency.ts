@@ -1,0 +1,45 @@
+import { createHash } from 'node:crypto';
+import { QueryTypes, Sequelize, Transaction } from 'sequelize';
+import { NewBook } from './book-schema';
+
+export interface StoredResponse {
+  status: number;
+  body: unknown;
+}
+
+export class IdempotencyKeyReused extends Error {
+  constructor() {
+    super('This Idempotency-Key was already used with a different request body');
+  }
+}
+
+/** Hash of the normalised request, so a retry with equivalent JSON matches. */
+export function requestHash(book: NewBook): string {
+  return createHash('sha256').update(JSON.stringify([book.title, book.author, book.price])).digest('hex');
+}
+
+/**
+ * Claims `key` inside the transaction. A concurrent claim of the same key waits
+ * on the primary key until the first transaction ends, then sees its outcome.
+ * Returns the stored response for a replay, or undefined when this request owns the key.
+ */
+export async function claimKey(sequelize: Sequelize, t: Transaction, key: string, hash: string): Promise<StoredResponse | undefined> {
+  const claimed = await sequelize.query(
+    `INSERT INTO idempotency_keys (key, request_hash) VALUES ($key, $hash) ON CONFLICT (key) DO NOTHING RETURNING key`,
+    { bind: { key, hash }, transaction: t, type: QueryTypes.SELECT },
+  );
+  if (claimed.length) return undefined;
+  const [previous] = await sequelize.query<{ request_hash: string; status: number; body: unknown }>(
+    'SELECT request_hash, status, body FROM idempotency_keys WHERE key = $key',
+    { bind: { key }, transaction: t, type: QueryTypes.SELECT },
+  );
+  if (!previous || previous.request_hash !== hash) throw new IdempotencyKeyReused();
+  return { status: previous.status, body: previous.body };
+}
+
+export async function storeResponse(sequelize: Sequelize, t: Transaction, key: string, response: StoredResponse): Promise<void> {
+  await sequelize.query('UPDATE idempotency_keys SET status = $status, body = $body WHERE key = $key', {
+    bind: { key, status: response.status, body: JSON.stringify(response.body) },
+    transaction: t,
+  });
+}

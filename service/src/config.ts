@@ -1,0 +1,103 @@
+/** Service configuration from environment variables, validated once at start. */
+export interface Config {
+  databaseUrl: string;
+  port: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  dbPoolMax: number;
+  outbox: {
+    /** Seconds an outbox row is kept for inspection; 0 deletes it in the writing transaction. */
+    retentionSeconds: number;
+    cleanupIntervalSeconds: number;
+    cleanupBatchSize: number;
+    publication: string;
+    slot: string;
+  };
+  idempotencyKeyTtlSeconds: number;
+  shutdownDrainSeconds: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if (!/^\d+$/.test(raw.trim()) || Number(raw) < min || Number(raw) > max) {
+      this.problems.push(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return Number(raw);
+  }
+
+  oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
+    const raw = this.env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if (!(allowed as readonly string[]).includes(raw)) {
+      this.problems.push(`${name} must be one of ${allowed.join(', ')} (got "${raw}")`);
+      return fallback;
+    }
+    return raw as T;
+  }
+
+  identifier(name: string, fallback: string): string {
+    const raw = this.env[name] || fallback;
+    if (!IDENTIFIER.test(raw)) this.problems.push(`${name} must be a lower-case SQL identifier (got "${raw}")`);
+    return raw;
+  }
+}
+
+/** DATABASE_URL, or a URL assembled from the libpq PG* variables. */
+function databaseUrl(env: Env, problems: string[]): string {
+  const url = env.DATABASE_URL;
+  if (url) {
+    try {
+      const parsed = new URL(url);
+      if (!['postgres:', 'postgresql:'].includes(parsed.protocol)) throw new Error('protocol');
+      return url;
+    } catch {
+      // The URL may hold a password: never echo it.
+      problems.push('DATABASE_URL must be a postgres://user:password@host:port/database URL');
+      return '';
+    }
+  }
+  const { PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE } = env;
+  if (!PGHOST || !PGUSER || !PGDATABASE) {
+    problems.push('DATABASE_URL is required (or PGHOST, PGUSER and PGDATABASE, with PGPASSWORD and PGPORT as needed)');
+    return '';
+  }
+  const auth = encodeURIComponent(PGUSER) + (PGPASSWORD ? `:${encodeURIComponent(PGPASSWORD)}` : '');
+  return `postgres://${auth}@${PGHOST}:${PGPORT || '5432'}/${encodeURIComponent(PGDATABASE)}`;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const read = new Reader(env);
+  const config: Config = {
+    databaseUrl: databaseUrl(env, read.problems),
+    port: read.int('PORT', 8000, 0, 65535),
+    logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
+    dbPoolMax: read.int('DB_POOL_MAX', 10, 1, 500),
+    outbox: {
+      retentionSeconds: read.int('OUTBOX_RETENTION_SECONDS', 3600, 0, 365 * 24 * 3600),
+      cleanupIntervalSeconds: read.int('OUTBOX_CLEANUP_INTERVAL_SECONDS', 60, 1, 24 * 3600),
+      cleanupBatchSize: read.int('OUTBOX_CLEANUP_BATCH_SIZE', 1000, 1, 100_000),
+      publication: read.identifier('OUTBOX_PUBLICATION', 'book_outbox_publication'),
+      slot: read.identifier('OUTBOX_SLOT', 'book_outbox_slot'),
+    },
+    idempotencyKeyTtlSeconds: read.int('IDEMPOTENCY_KEY_TTL_SECONDS', 24 * 3600, 60, 30 * 24 * 3600),
+    shutdownDrainSeconds: read.int('SHUTDOWN_DRAIN_SECONDS', 5, 0, 300),
+  };
+  if (read.problems.length > 0) throw new ConfigError(read.problems);
+  return config;
+}

@@ -1,0 +1,25 @@
+import { bootstrapRoles } from './roles';
+
+/**
+ * `npm run db:bootstrap`: creates the roles and the database. Reads
+ * ADMIN_DATABASE_URL (a superuser, or a role with CREATEROLE and CREATEDB),
+ * BOOK_DATABASE (default books) and BOOK_OWNER_PASSWORD, BOOK_APP_PASSWORD,
+ * BOOK_CDC_PASSWORD from the environment, never from arguments or files in the repo.
+ */
+async function main(): Promise<void> {
+  const env = process.env;
+  const missing = ['ADMIN_DATABASE_URL', 'BOOK_OWNER_PASSWORD', 'BOOK_APP_PASSWORD', 'BOOK_CDC_PASSWORD'].filter((k) => !env[k]);
+  if (missing.length) throw new Error(`missing environment variables: ${missing.join(', ')}`);
+  const database = env.BOOK_DATABASE || 'books';
+  await bootstrapRoles(env.ADMIN_DATABASE_URL!, database, {
+    owner: env.BOOK_OWNER_PASSWORD!,
+    app: env.BOOK_APP_PASSWORD!,
+    cdc: env.BOOK_CDC_PASSWORD!,
+  });
+  console.log(`roles book_owner, book_app, book_cdc and database ${database} are ready`);
+}
+
+main().catch((error: unknown) => {
+  console.error(`bootstrap failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,34 @@
+import { BaseError, ConnectionError, DatabaseError, TimeoutError } from 'sequelize';
+
+const UNAVAILABLE_CODES = new Set([
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '53300', // too_many_connections
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+]);
+
+function codeOf(error: unknown): string | undefined {
+  const e = error as { code?: string; parent?: { code?: string }; original?: { code?: string } };
+  return e?.parent?.code ?? e?.original?.code ?? e?.code;
+}
+
+/** True when an error means the database cannot be reached now (a 503, not a bug). */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (error instanceof ConnectionError || error instanceof TimeoutError) return true;
+  const code = codeOf(error);
+  if (code && (UNAVAILABLE_CODES.has(code) || code.startsWith('08'))) return true;
+  const message = error instanceof Error ? error.message : '';
+  return (
+    error instanceof BaseError &&
+    /Connection terminated|connection is closed|Client has encountered a connection error|terminating connection/i.test(message)
+  );
+}
+
+/** The SQLSTATE of a failed query, if any. */
+export function sqlState(error: unknown): string | undefined {
+  return error instanceof DatabaseError ? codeOf(error) : undefined;
+}

@@ -1,0 +1,27 @@
+import { loadConfig } from '../config';
+import { createLogger } from '../logger';
+import { migrate } from './migrator';
+import { createSequelize } from './sequelize';
+
+/** `npm run migrate`: applies pending migrations with DATABASE_URL (the owner role). */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  const sequelize = createSequelize({ url: config.databaseUrl, poolMax: 1, applicationName: 'book-service-migrate' });
+  try {
+    const applied = await migrate(sequelize, {
+      publication: config.outbox.publication,
+      slot: config.outbox.slot,
+      appRole: process.env.DB_APP_ROLE || 'book_app',
+      cdcRole: process.env.DB_CDC_ROLE || 'book_cdc',
+    });
+    logger.info({ applied }, applied.length ? 'migrations applied' : 'database schema is up to date');
+  } finally {
+    await sequelize.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`migration failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,47 @@
+import { Client, escapeIdentifier, escapeLiteral } from 'pg';
+
+export interface RolePasswords {
+  owner: string;
+  app: string;
+  cdc: string;
+}
+
+export interface RoleNames {
+  owner: string;
+  app: string;
+  cdc: string;
+}
+
+export const DEFAULT_ROLES: RoleNames = { owner: 'book_owner', app: 'book_app', cdc: 'book_cdc' };
+
+/**
+ * Least privilege, run once by an administrator: the owner migrates (and needs
+ * REPLICATION to create the outbox slot), the app only reads and writes rows,
+ * Debezium only replicates. Idempotent: re-running resets the passwords.
+ */
+export async function bootstrapRoles(
+  adminUrl: string,
+  database: string,
+  passwords: RolePasswords,
+  roles: RoleNames = DEFAULT_ROLES,
+): Promise<void> {
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    const attributes: Record<keyof RoleNames, string> = { owner: 'LOGIN REPLICATION', app: 'LOGIN', cdc: 'LOGIN REPLICATION' };
+    for (const kind of ['owner', 'app', 'cdc'] as const) {
+      const role = escapeIdentifier(roles[kind]);
+      const exists = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [roles[kind]]);
+      const verb = exists.rowCount ? 'ALTER' : 'CREATE';
+      await admin.query(`${verb} ROLE ${role} WITH ${attributes[kind]} PASSWORD ${escapeLiteral(passwords[kind])}`);
+    }
+    const db = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (!db.rowCount) await admin.query(`CREATE DATABASE ${escapeIdentifier(database)} OWNER ${escapeIdentifier(roles.owner)}`);
+    await admin.query(`REVOKE ALL ON DATABASE ${escapeIdentifier(database)} FROM PUBLIC`);
+    await admin.query(
+      `GRANT CONNECT ON DATABASE ${escapeIdentifier(database)} TO ${escapeIdentifier(roles.app)}, ${escapeIdentifier(roles.cdc)}`,
+    );
+  } finally {
+    await admin.end();
+  }
+}

@@ -1,0 +1,36 @@
+import { randomUUID } from 'node:crypto';
+import { Middleware } from 'koa';
+import { Logger } from '../logger';
+import { HttpMetrics } from './metrics';
+
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+declare module 'koa' {
+  interface DefaultContext {
+    log: Logger;
+    requestId: string;
+  }
+}
+
+/** Request id (taken from X-Request-Id when sane), a child logger, one access log line and RED metrics. */
+export function requestContext(logger: Logger, metrics: HttpMetrics): Middleware {
+  return async (ctx, next) => {
+    const started = process.hrtime.bigint();
+    const incoming = ctx.get('X-Request-Id');
+    ctx.requestId = SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    ctx.set('X-Request-Id', ctx.requestId);
+    ctx.log = logger.child({ requestId: ctx.requestId });
+    try {
+      await next();
+    } finally {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      // The matched route pattern, never the raw URL, keeps label cardinality bounded.
+      const route = (ctx as { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
+      metrics.observe(ctx.method, String(route), ctx.status, seconds);
+      ctx.log.info(
+        { method: ctx.method, path: ctx.path, route, status: ctx.status, ms: Math.round(seconds * 1e4) / 10 },
+        'request',
+      );
+    }
+  };
+}

@@ -1,0 +1,52 @@
+import { createServer, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { BookStore } from './books/book-store';
+import { Config } from './config';
+import { createSequelize } from './db/sequelize';
+import { createApp } from './http/app';
+import { Lifecycle } from './http/health';
+import { Logger } from './logger';
+import { startHousekeeping } from './outbox/retention';
+
+export interface RunningService {
+  server: Server;
+  port: number;
+  /** Readiness 503 → wait for load balancers → close the server (in-flight requests finish) → close the pool. */
+  shutdown(): Promise<void>;
+}
+
+export async function startService(config: Config, logger: Logger): Promise<RunningService> {
+  const sequelize = createSequelize({ url: config.databaseUrl, poolMax: config.dbPoolMax });
+  const lifecycle: Lifecycle = { draining: false };
+  const store = new BookStore(sequelize, config.outbox.retentionSeconds);
+  const app = createApp({ sequelize, store, logger, lifecycle, slot: config.outbox.slot });
+  const stopHousekeeping = startHousekeeping(
+    sequelize,
+    { ...config.outbox, idempotencyKeyTtlSeconds: config.idempotencyKeyTtlSeconds },
+    logger,
+  );
+
+  const server = createServer(app.callback());
+  server.keepAliveTimeout = 65_000; // longer than common load balancer idle timeouts
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  let closing: Promise<void> | undefined;
+  const shutdown = () =>
+    (closing ??= (async () => {
+      lifecycle.draining = true;
+      logger.info({ drainSeconds: config.shutdownDrainSeconds }, 'draining: readiness now fails');
+      await new Promise((r) => setTimeout(r, config.shutdownDrainSeconds * 1000));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await closed;
+      await stopHousekeeping();
+      await sequelize.close();
+      logger.info('stopped');
+    })());
+
+  return { server, port, shutdown };
+}
