@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { migrate } from '../../src/db/migrator';
 import { createSequelize } from '../../src/db/sequelize';
-import { DEFAULT_ROLES } from '../../src/db/roles';
+import { bootstrapRoles, DEFAULT_ROLES } from '../../src/db/roles';
+import { PostgresServer, startPostgres } from '../../stack/postgres';
 
 export interface TestDatabase {
   name: string;
@@ -17,21 +18,46 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
+/** A PostgreSQL server whose roles were bootstrapped (see global-setup). */
+export interface TestCluster {
+  adminUrl: string;
+  host: string;
+  port: number;
+  passwords: { owner: string; app: string; cdc: string };
+}
+
 function env(name: string): string {
   const value = process.env[name];
   if (!value) throw new Error(`${name} is not set: run these tests through jest (globalSetup starts PostgreSQL)`);
   return value;
 }
 
-function roleUrl(user: string, password: string, database: string): string {
-  return `postgres://${user}:${password}@${env('TEST_PG_HOST')}:${env('TEST_PG_PORT')}/${database}`;
+/** The cluster started by globalSetup. */
+export function sharedCluster(): TestCluster {
+  return {
+    adminUrl: env('TEST_PG_ADMIN_URL'),
+    host: env('TEST_PG_HOST'),
+    port: Number(env('TEST_PG_PORT')),
+    passwords: JSON.parse(env('TEST_PG_PASSWORDS')),
+  };
+}
+
+/** Starts a PostgreSQL of its own (for tests that stop or misconfigure the server) and bootstraps the roles. */
+export async function startOwnCluster(settings?: Record<string, string>): Promise<TestCluster & { server: PostgresServer }> {
+  const server = await startPostgres({ settings });
+  const passwords = { owner: randomBytes(9).toString('hex'), app: randomBytes(9).toString('hex'), cdc: randomBytes(9).toString('hex') };
+  const adminUrl = server.url(server.superuser, server.superuserPassword, 'postgres');
+  await bootstrapRoles(adminUrl, 'books', passwords);
+  return { server, adminUrl, host: server.host, port: server.port, passwords };
 }
 
 /** A fresh database migrated by the owner role, with its own slot; the app connects as book_app. */
-export async function createTestDatabase(): Promise<TestDatabase> {
+export async function createTestDatabase(cluster: TestCluster = sharedCluster()): Promise<TestDatabase> {
+  const roleUrl = (user: string, password: string, database: string) =>
+    `postgres://${user}:${password}@${cluster.host}:${cluster.port}/${database}`;
   const name = `books_${randomBytes(4).toString('hex')}`;
-  const passwords = JSON.parse(env('TEST_PG_PASSWORDS')) as { owner: string; app: string };
-  const server = new Client({ connectionString: env('TEST_PG_ADMIN_URL') });
+  const passwords = cluster.passwords;
+  const server = new Client({ connectionString: cluster.adminUrl });
   await server.connect();
   await server.query(`CREATE DATABASE ${name} OWNER ${DEFAULT_ROLES.owner}`);
   await server.query(`GRANT CONNECT ON DATABASE ${name} TO ${DEFAULT_ROLES.app}, ${DEFAULT_ROLES.cdc}`);
@@ -43,7 +69,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   await migrate(owner, settings);
   await owner.close();
 
-  const adminUrl = env('TEST_PG_ADMIN_URL').replace(/\/postgres$/, `/${name}`);
+  const adminUrl = cluster.adminUrl.replace(/\/postgres$/, `/${name}`);
   const admin = new Client({ connectionString: adminUrl });
   await admin.connect();
   return {
@@ -57,7 +83,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     async drop() {
       await admin.query('SELECT pg_drop_replication_slot($1)', [settings.slot]).catch(() => undefined);
       await admin.end();
-      const c = new Client({ connectionString: env('TEST_PG_ADMIN_URL') });
+      const c = new Client({ connectionString: cluster.adminUrl });
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await c.end();

@@ -1,0 +1,120 @@
+import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { json, startTestService, TestService } from '../support/test-service';
+
+let db: TestDatabase;
+let api: TestService;
+let existingId: number;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  api = await startTestService(db);
+  existingId = (await json(await api.postJson('/books', { title: 'Kept', author: 'K', price: 1 }))).id;
+});
+afterAll(async () => {
+  await api?.stop();
+  await db?.drop();
+});
+
+interface BadRequest {
+  name: string;
+  method?: string;
+  path?: string;
+  /** A raw body string, sent as is. */
+  raw?: string;
+  body?: unknown;
+  contentType?: string;
+  headers?: Record<string, string>;
+  status: number;
+  /** Field pointer expected among the per-field errors. */
+  pointer?: string;
+}
+
+const valid = { title: 'T', author: 'A', price: 10 };
+const long = 'x'.repeat(256);
+
+const cases: BadRequest[] = [
+  { name: 'malformed JSON', raw: '{"title": "T",', status: 400 },
+  { name: 'JSON with trailing garbage', raw: '{"title":"T","author":"A","price":1} x', status: 400 },
+  { name: 'NaN literal', raw: '{"title":"T","author":"A","price":NaN}', status: 400 },
+  { name: 'bare string body', raw: '"a book"', status: 400 },
+  { name: 'empty body', raw: '', status: 422 },
+  { name: 'text/plain content type', raw: JSON.stringify(valid), contentType: 'text/plain', status: 415 },
+  { name: 'form content type', raw: 'title=T&author=A&price=1', contentType: 'application/x-www-form-urlencoded', status: 415 },
+  { name: 'no content type', raw: JSON.stringify(valid), contentType: '', status: 415 },
+  { name: 'oversized body', body: { ...valid, title: 'x'.repeat(20_000) }, status: 413 },
+  { name: 'array body', body: [valid], status: 422 },
+  { name: 'null body', raw: 'null', status: 400 },
+  { name: 'missing title', body: { author: 'A', price: 1 }, status: 422, pointer: '#/title' },
+  { name: 'missing author', body: { title: 'T', price: 1 }, status: 422, pointer: '#/author' },
+  { name: 'missing price', body: { title: 'T', author: 'A' }, status: 422, pointer: '#/price' },
+  { name: 'extra field', body: { ...valid, isbn: '123' }, status: 422, pointer: '#/isbn' },
+  { name: 'client-chosen id', body: { ...valid, id: 5 }, status: 422, pointer: '#/id' },
+  { name: 'title as number', body: { ...valid, title: 42 }, status: 422, pointer: '#/title' },
+  { name: 'author as null', body: { ...valid, author: null }, status: 422, pointer: '#/author' },
+  { name: 'price as string', body: { ...valid, price: '10' }, status: 422, pointer: '#/price' },
+  { name: 'price as boolean', body: { ...valid, price: true }, status: 422, pointer: '#/price' },
+  { name: 'zero price', body: { ...valid, price: 0 }, status: 422, pointer: '#/price' },
+  { name: 'negative price', body: { ...valid, price: -5 }, status: 422, pointer: '#/price' },
+  { name: 'huge price', body: { ...valid, price: 1e8 }, status: 422, pointer: '#/price' },
+  { name: 'overflowing price literal', raw: '{"title":"T","author":"A","price":1e400}', status: 422, pointer: '#/price' },
+  { name: 'three-decimal price', body: { ...valid, price: 1.005 }, status: 422, pointer: '#/price' },
+  { name: 'tiny price', body: { ...valid, price: 0.001 }, status: 422, pointer: '#/price' },
+  { name: 'empty title', body: { ...valid, title: '' }, status: 422, pointer: '#/title' },
+  { name: 'whitespace-only author', body: { ...valid, author: ' \t\n ' }, status: 422, pointer: '#/author' },
+  { name: 'overlong title', body: { ...valid, title: long }, status: 422, pointer: '#/title' },
+  { name: 'overlong author', body: { ...valid, author: long }, status: 422, pointer: '#/author' },
+  { name: 'invalid Idempotency-Key', body: valid, headers: { 'Idempotency-Key': 'x'.repeat(300) }, status: 400 },
+  { name: 'non-numeric id (GET)', method: 'GET', path: '/books/abc', status: 400, pointer: '#/path/id' },
+  { name: 'negative id (GET)', method: 'GET', path: '/books/-1', status: 400 },
+  { name: 'zero id (DELETE)', method: 'DELETE', path: '/books/0', status: 400 },
+  { name: 'overflowing id (DELETE)', method: 'DELETE', path: '/books/99999999999999999999', status: 400 },
+  { name: 'id beyond int4 (GET)', method: 'GET', path: '/books/2147483648', status: 400 },
+  { name: 'fractional id (DELETE)', method: 'DELETE', path: '/books/1.5', status: 400 },
+  { name: 'limit 0', method: 'GET', path: '/books?limit=0', status: 400 },
+  { name: 'limit above 1000', method: 'GET', path: '/books?limit=1001', status: 400 },
+  { name: 'non-numeric cursor', method: 'GET', path: '/books?after=abc', status: 400 },
+  { name: 'repeated limit', method: 'GET', path: '/books?limit=1&limit=2', status: 400 },
+  { name: 'method not allowed', method: 'PUT', path: `/books/1`, raw: '{}', status: 405 },
+];
+
+async function counts() {
+  const { rows } = await db.admin.query(
+    'SELECT (SELECT count(*) FROM books)::int AS books, (SELECT count(*) FROM outbox)::int AS outbox, (SELECT count(*) FROM idempotency_keys)::int AS keys',
+  );
+  return rows[0];
+}
+
+it('has a table of at least 30 distinct bad requests', () => {
+  expect(new Set(cases.map((c) => c.name)).size).toBe(cases.length);
+  expect(cases.length).toBeGreaterThanOrEqual(30);
+});
+
+it.each(cases)('$name → $status problem, nothing written', async (c) => {
+  const before = await counts();
+  const method = c.method ?? 'POST';
+  const headers: Record<string, string> = { ...c.headers };
+  const contentType = c.contentType ?? 'application/json';
+  if (contentType && method !== 'GET') headers['content-type'] = contentType;
+  const body = method === 'GET' ? undefined : c.raw ?? JSON.stringify(c.body);
+  const res = await api.request(c.path ?? '/books', { method, headers, body });
+
+  expect(res.status).toBe(c.status);
+  expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  const problem = await json(res);
+  expect(problem).toMatchObject({ status: c.status, type: expect.stringMatching(/^https:\/\//), title: expect.any(String), detail: expect.any(String) });
+  expect(JSON.stringify(problem)).not.toMatch(/SELECT|INSERT|at .*\.(ts|js):\d+/);
+  if (c.pointer) expect(problem.errors.map((e: { pointer: string }) => e.pointer)).toContain(c.pointer);
+  expect(await counts()).toEqual(before);
+});
+
+it('reports every invalid field at once', async () => {
+  const res = await api.postJson('/books', { title: '', author: 7, price: -1, extra: true });
+  expect(res.status).toBe(422);
+  const pointers = (await json(res)).errors.map((e: { pointer: string }) => e.pointer).sort();
+  expect(pointers).toEqual(['#/author', '#/extra', '#/price', '#/title']);
+});
+
+it('still serves the book that existed before the bad requests', async () => {
+  const res = await api.request(`/books/${existingId}`);
+  expect(res.status).toBe(200);
+});
