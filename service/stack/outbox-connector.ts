@@ -1,0 +1,97 @@
+import { asProperties, kafkaConnectorResource } from './strimzi-resources';
+
+/** What the local stack changes in the KafkaConnector's config: where the database is, nothing else. */
+export interface ConnectorOverrides {
+  'database.hostname': string;
+  'database.port': string;
+  'database.dbname': string;
+}
+
+export interface ConnectorDefinition {
+  name: string;
+  config: Record<string, string>;
+}
+
+/** The Connect REST form of strimzi/kafka-connector.yaml, with only connection coordinates overridden. */
+export function connectorFromResource(overrides: ConnectorOverrides): ConnectorDefinition {
+  const resource = kafkaConnectorResource();
+  return {
+    name: resource.metadata.name,
+    config: {
+      ...asProperties(resource.spec.config),
+      'connector.class': resource.spec.class,
+      'tasks.max': String(resource.spec.tasksMax ?? 1),
+      ...overrides,
+    },
+  };
+}
+
+export interface ConnectorStatus {
+  connector: { state: string; trace?: string };
+  tasks: Array<{ id: number; state: string; trace?: string }>;
+}
+
+/** The connector's lifecycle through the Connect REST API, as Strimzi drives it in the cluster. */
+export class ConnectorClient {
+  constructor(private readonly connectUrl: () => string, readonly definition: ConnectorDefinition) {}
+
+  get name(): string {
+    return this.definition.name;
+  }
+
+  private async call(method: string, path: string, body?: unknown): Promise<Response> {
+    const response = await fetch(`${this.connectUrl()}/connectors/${encodeURIComponent(this.name)}${path}`, {
+      method,
+      headers: body ? { 'content-type': 'application/json' } : undefined,
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    if (response.status >= 400 && response.status !== 404) {
+      throw new Error(`${method} ${path || '/'} on connector ${this.name}: ${response.status} ${await response.text()}`);
+    }
+    return response;
+  }
+
+  /** Creates or updates the connector (PUT is idempotent). */
+  async apply(): Promise<void> {
+    await this.call('PUT', '/config', this.definition.config);
+  }
+
+  async status(): Promise<ConnectorStatus | undefined> {
+    const response = await this.call('GET', '/status');
+    return response.status === 404 ? undefined : ((await response.json()) as ConnectorStatus);
+  }
+
+  /** Stops connector and tasks (offsets kept); `resume()` starts them again from the committed offset. */
+  async stop(): Promise<void> {
+    await this.call('PUT', '/stop');
+  }
+
+  async resume(): Promise<void> {
+    await this.call('PUT', '/resume');
+  }
+
+  async restart(): Promise<void> {
+    await this.call('POST', '/restart?includeTasks=true&onlyFailed=false');
+  }
+
+  /** Waits for the connector and every task to be in `state`; a FAILED one fails at once with its trace. */
+  async waitFor(state: 'RUNNING' | 'STOPPED' | 'PAUSED', timeoutMs = 120_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let last: ConnectorStatus | undefined;
+    for (;;) {
+      try {
+        last = await this.status();
+      } catch {
+        last = undefined; // the worker may be (re)starting
+      }
+      const failed = [last?.connector, ...(last?.tasks ?? [])].find((s) => s?.state === 'FAILED');
+      if (failed) throw new Error(`connector ${this.name} FAILED:\n${failed.trace ?? '(no trace)'}`);
+      const tasksOk = state === 'STOPPED' ? true : (last?.tasks.length ?? 0) > 0 && last!.tasks.every((t) => t.state === state);
+      if (last?.connector.state === state && tasksOk) return;
+      if (Date.now() > deadline) {
+        throw new Error(`connector ${this.name} not ${state} after ${timeoutMs} ms: ${JSON.stringify(last)}`);
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
