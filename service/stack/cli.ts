@@ -1,0 +1,69 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { jarCacheDir } from './jars';
+import { startStack, Stack } from './stack';
+import { STACK_INFO_FILE } from './stack-info';
+
+/** `npm run stack`: the whole pipeline as local processes until Ctrl-C. */
+async function main(): Promise<void> {
+  const port = Number(process.env.PORT ?? 8000);
+  const started = Date.now();
+  let stack: Stack | undefined;
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping the stack…`);
+    await stack?.stop();
+    rmSync(STACK_INFO_FILE, { force: true });
+    console.log('stopped; no process or temporary directory left behind');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  stack = await startStack({
+    servicePort: port,
+    serviceLogLevel: process.env.LOG_LEVEL ?? 'info',
+    log: (line) => console.log(`[stack ${((Date.now() - started) / 1000).toFixed(1)}s] ${line}`),
+  });
+  if (stopping) return;
+
+  // A psql environment file instead of printing the throwaway superuser password.
+  const pgEnv = join(stack.dir, 'psql.env');
+  const admin = new URL(stack.database.adminUrl);
+  writeFileSync(pgEnv, [
+    `PGHOST=${admin.hostname}`, `PGPORT=${admin.port}`, `PGUSER=${decodeURIComponent(admin.username)}`,
+    `PGPASSWORD=${decodeURIComponent(admin.password)}`, `PGDATABASE=${stack.database.name}`,
+  ].join('\n') + '\n', { mode: 0o600 });
+  mkdirSync(resolve(STACK_INFO_FILE, '..'), { recursive: true });
+  writeFileSync(STACK_INFO_FILE, JSON.stringify({
+    bootstrap: stack.kafka.bootstrap, connect: stack.connect.url, service: stack.service?.url, topic: stack.topic, psqlEnv: pgEnv,
+  }, null, 2));
+
+  const connectorUrl = `${stack.connect.url}/connectors/${stack.connector.name}`;
+  const jars = join(jarCacheDir(stack.versions), 'kafka', '*');
+  console.log(`
+Book service stack is up (${((Date.now() - started) / 1000).toFixed(0)} s). Ctrl-C stops everything.
+
+  API docs (Swagger UI)   ${stack.service?.url}/docs
+  Connect REST API        ${stack.connect.url}
+  connector status        curl -s ${connectorUrl}/status
+  Kafka bootstrap         ${stack.kafka.bootstrap}   (topic ${stack.topic})
+  PostgreSQL              env $(cat ${pgEnv}) psql      (database ${stack.database.name}, slot ${stack.database.slot})
+
+  follow the events       npm run events
+  console consumer        java -cp '${jars}' org.apache.kafka.tools.consumer.ConsoleConsumer \\
+                            --bootstrap-server ${stack.kafka.bootstrap} --topic ${stack.topic} --from-beginning \\
+                            --property print.headers=true --property print.key=true
+  logs                    ${stack.dir}/{kafka/broker.log,connect/connect.log,service.log}
+
+  try it                  curl -si -H 'content-type: application/json' -d '{"title":"Miro","author":"Roqq","price":100}' ${stack.service?.url}/books
+`);
+}
+
+main().catch(async (error: unknown) => {
+  console.error(`the stack did not start: ${error instanceof Error ? error.message : String(error)}`);
+  rmSync(STACK_INFO_FILE, { force: true });
+  process.exit(1);
+});

@@ -1,0 +1,48 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { IHeaders, Kafka, KafkaMessage, logLevel } from 'kafkajs';
+import { STACK_INFO_FILE } from './stack-info';
+import { kafkaTopicResource } from './strimzi-resources';
+
+/** Header values as text, in the console consumer's print.headers form: id:<uuid>,type:BookAdded */
+export function formatHeaders(headers: IHeaders | undefined): string {
+  return Object.entries(headers ?? {})
+    .map(([name, value]) => `${name}:${value === undefined ? 'NULL' : String(value)}`)
+    .join(',');
+}
+
+export function formatRecord(partition: number, message: KafkaMessage): string {
+  const key = message.key?.toString() ?? 'null';
+  const value = message.value?.toString() ?? 'null';
+  return `${formatHeaders(message.headers)}\t${value}\tkey=${key} partition=${partition} offset=${message.offset}`;
+}
+
+/**
+ * `npm run events [-- --new]`: follows books.events from the beginning (or only new
+ * records with --new). The broker is KAFKA_BOOTSTRAP, else the one `npm run stack` runs.
+ */
+async function main(): Promise<void> {
+  let bootstrap = process.env.KAFKA_BOOTSTRAP;
+  if (!bootstrap && existsSync(STACK_INFO_FILE)) bootstrap = JSON.parse(readFileSync(STACK_INFO_FILE, 'utf8')).bootstrap;
+  if (!bootstrap) throw new Error('set KAFKA_BOOTSTRAP=host:port, or start the local stack first (npm run stack)');
+  const topic = kafkaTopicResource().spec.topicName ?? kafkaTopicResource().metadata.name;
+  const fromBeginning = !process.argv.includes('--new');
+
+  const kafka = new Kafka({ clientId: 'book-events-cli', brokers: [bootstrap], logLevel: logLevel.ERROR });
+  // A fresh group each time: this tool only looks, it never commits a position others rely on.
+  const consumer = kafka.consumer({ groupId: `book-events-cli-${randomUUID()}` });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning });
+  console.error(`following ${topic} on ${bootstrap}${fromBeginning ? ' from the beginning' : ''}; Ctrl-C to stop`);
+  await consumer.run({ eachMessage: async ({ partition, message }) => console.log(formatRecord(partition, message)) });
+  const stop = () => void consumer.disconnect().finally(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  });
+}
