@@ -41,8 +41,11 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       logger.info({ drainSeconds: config.shutdownDrainSeconds }, 'draining: readiness now fails');
       await new Promise((r) => setTimeout(r, config.shutdownDrainSeconds * 1000));
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive sockets become idle as their last request finishes; close each as soon as it does.
+      const sweep = setInterval(() => server.closeIdleConnections(), 50);
       server.closeIdleConnections();
       await closed;
+      clearInterval(sweep);
       await stopHousekeeping();
       await sequelize.close();
       logger.info('stopped');

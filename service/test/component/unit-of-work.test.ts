@@ -73,7 +73,7 @@ describe('the unit of work', () => {
 describe('outbox retention 0', () => {
   let api: TestService;
   beforeAll(async () => {
-    api = await startTestService(db, { retentionSeconds: 0 });
+    api = await startTestService(db, { outbox: { retentionSeconds: 0 } });
   });
   afterAll(() => api?.stop());
 

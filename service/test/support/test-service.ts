@@ -12,7 +12,10 @@ export interface TestService {
 }
 
 /** The real service, listening on a free port, connected as book_app. */
-export async function startTestService(db: TestDatabase, overrides: Partial<Config['outbox']> = {}): Promise<TestService> {
+export async function startTestService(
+  db: TestDatabase,
+  options: { outbox?: Partial<Config['outbox']>; env?: Record<string, string> } = {},
+): Promise<TestService> {
   const base = loadConfig({
     DATABASE_URL: db.appUrl,
     PORT: '0',
@@ -21,8 +24,9 @@ export async function startTestService(db: TestDatabase, overrides: Partial<Conf
     OUTBOX_SLOT: db.slot,
     OUTBOX_PUBLICATION: db.publication,
     DB_POOL_MAX: '25',
+    ...options.env,
   });
-  const config: Config = { ...base, outbox: { ...base.outbox, ...overrides } };
+  const config: Config = { ...base, outbox: { ...base.outbox, ...options.outbox } };
   const service = await startService(config, createLogger(config.logLevel));
   const url = `http://127.0.0.1:${service.port}`;
   const request = (path: string, init?: RequestInit) => fetch(url + path, init);

@@ -1,0 +1,72 @@
+import { render } from './support/helm';
+import { KUBERNETES_VERSIONS, KubernetesValidator, type KubernetesObject } from './support/kubernetes-schemas';
+import { StrimziValidator } from './support/strimzi-schemas';
+import { VARIANTS } from './support/variants';
+
+// Every object the chart renders, in every variant, is checked offline: built-in kinds
+// against the strict Kubernetes JSON schemas (unknown fields are errors) of the oldest
+// supported and the CI Kubernetes version, Strimzi kinds against the Strimzi 1.2.0 CRDs.
+const kubernetes = KUBERNETES_VERSIONS.map((v) => new KubernetesValidator(v));
+const strimzi = new StrimziValidator();
+const rendered = Object.entries(VARIANTS).map(([name, options]) => [name, render(options)] as const);
+const label = (o: KubernetesObject) => `${o.kind}/${o.metadata.name}`;
+
+describe.each(rendered)('chart variant "%s"', (_variant, objects) => {
+  const builtIn = objects.filter((o) => !o.apiVersion.includes('.strimzi.io/') && o.apiVersion !== 'monitoring.coreos.com/v1');
+
+  it.each(builtIn.map((o) => [label(o), o] as const))('%s matches the Kubernetes schemas', (_name, object) => {
+    for (const validator of kubernetes) {
+      expect({ kubernetes: validator.kubernetesVersion, problems: validator.validate(object) }).toEqual({
+        kubernetes: validator.kubernetesVersion,
+        problems: [],
+      });
+    }
+  });
+
+  const custom = objects.filter((o) => o.apiVersion.includes('.strimzi.io/'));
+  if (custom.length > 0) {
+    it.each(custom.map((o) => [label(o), o] as const))('%s matches the Strimzi 1.2.0 CRD schema', (_name, object) => {
+      expect(strimzi.validate(object)).toEqual([]);
+    });
+  }
+
+  it('renders names that are valid and unique per kind', () => {
+    const keys = objects.map(label);
+    expect(new Set(keys).size).toBe(keys.length);
+    for (const o of objects) expect(o.metadata.name.length).toBeLessThanOrEqual(63);
+  });
+});
+
+describe('the validators themselves', () => {
+  const deployment = render().find((o) => o.kind === 'Deployment')!;
+
+  it('reject a misspelt field, a wrong type and an unknown kind', () => {
+    const typo = structuredClone(deployment);
+    typo.spec.template.spec.containers[0].readinesProbe = typo.spec.template.spec.containers[0].readinessProbe;
+    const wrongType = structuredClone(deployment);
+    wrongType.spec.replicas = 'three';
+    for (const validator of kubernetes) {
+      expect(validator.validate(typo).join('\n')).toMatch(/readinesProbe|additional/);
+      expect(validator.validate(wrongType).join('\n')).toMatch(/\/spec\/replicas/);
+      expect(validator.validate({ ...deployment, apiVersion: 'apps/v1beta1' })).not.toEqual([]);
+    }
+  });
+
+  it('reject a KafkaConnector with an undeclared field', () => {
+    const connector = render(VARIANTS.kind).find((o) => o.kind === 'KafkaConnector')!;
+    expect(strimzi.validate(connector)).toEqual([]);
+    expect(strimzi.validate({ ...connector, spec: { ...connector.spec, taskMax: 1 } }).join('\n')).toMatch(/additional/);
+  });
+});
+
+describe('the ServiceMonitor (Prometheus Operator CRD, not in the Kubernetes schemas)', () => {
+  it('scrapes /metrics on the service port named http', () => {
+    const objects = render(VARIANTS.production);
+    const monitor = objects.find((o) => o.kind === 'ServiceMonitor')!;
+    const service = objects.find((o) => o.kind === 'Service')!;
+    expect(monitor.apiVersion).toBe('monitoring.coreos.com/v1');
+    expect(monitor.spec.selector.matchLabels).toEqual(service.spec.selector);
+    expect(monitor.spec.endpoints).toEqual([expect.objectContaining({ port: 'http', path: '/metrics' })]);
+    expect(service.spec.ports.map((p: any) => p.name)).toContain('http');
+  });
+});

@@ -1,0 +1,9 @@
+import { ensureTool } from './tools';
+import { ensureKubernetesSchemas } from './kubernetes-schemas';
+
+/** Once per run of the manifests project: the pinned tools and the Kubernetes schemas. */
+export default async function globalSetup(): Promise<void> {
+  ensureTool('helm');
+  ensureTool('actionlint');
+  ensureKubernetesSchemas();
+}

@@ -1,0 +1,58 @@
+import { spawnSync } from 'node:child_process';
+import { CHART_DIR, parseYamlDocuments } from './repo';
+import type { KubernetesObject } from './kubernetes-schemas';
+import { tool } from './tools';
+
+export interface HelmResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** helm with the pinned binary; stderr without helm's note about links it followed in files/. */
+export function helm(args: string[], cwd?: string): HelmResult {
+  const run = spawnSync(tool('helm'), args, { cwd, encoding: 'utf8' });
+  if (run.error) throw run.error;
+  const stderr = run.stderr
+    .split('\n')
+    .filter((line) => !/found symbolic link in path/.test(line))
+    .join('\n')
+    .trim();
+  return { status: run.status ?? -1, stdout: run.stdout, stderr };
+}
+
+export interface RenderOptions {
+  release?: string;
+  namespace?: string;
+  kubeVersion?: string;
+  set?: string[];
+  values?: string[];
+  chart?: string;
+}
+
+/** `helm template` of the chart, hooks and test pods included, as objects. */
+export function render(options: RenderOptions = {}): KubernetesObject[] {
+  const args = [
+    'template',
+    options.release ?? 'book-service',
+    options.chart ?? CHART_DIR,
+    '--namespace',
+    options.namespace ?? 'books',
+    // a go-installed helm has no Kubernetes version built in (it would assume 1.20)
+    '--kube-version',
+    options.kubeVersion ?? '1.34.0',
+    ...(options.values ?? []).flatMap((v) => ['--values', v]),
+    ...(options.set ?? []).flatMap((s) => ['--set', s]),
+  ];
+  const result = helm(args);
+  if (result.status !== 0) throw new Error(`helm ${args.join(' ')} failed:\n${result.stderr}`);
+  return parseYamlDocuments(result.stdout, 'helm template') as KubernetesObject[];
+}
+
+/** Values that make the chart create its own database Secrets (test values, not real passwords). */
+export const CHART_SECRETS = [
+  'database.app.existingSecret=',
+  'database.app.password=test-only-app',
+  'database.owner.existingSecret=',
+  'database.owner.password=test-only-owner',
+];

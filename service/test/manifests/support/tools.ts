@@ -1,0 +1,61 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * Pinned command-line tools of the manifests suite, built from the Go module proxy
+ * (`go install`, no GitHub download) into a cache OUTSIDE the repository. The first
+ * build takes a few minutes (helm is large); later runs find the binary and start at once.
+ */
+export const TOOLS = {
+  helm: { module: 'helm.sh/helm/v3/cmd/helm', version: 'v3.22.0' },
+  actionlint: { module: 'github.com/rhysd/actionlint/cmd/actionlint', version: 'v1.7.12' },
+} as const;
+
+export type ToolName = keyof typeof TOOLS;
+
+/** ~/.cache/book-service (or $BOOK_SERVICE_CACHE, or $XDG_CACHE_HOME/book-service). */
+export function cacheDir(): string {
+  if (process.env.BOOK_SERVICE_CACHE) return process.env.BOOK_SERVICE_CACHE;
+  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return join(base, 'book-service');
+}
+
+export function toolPath(name: ToolName): string {
+  return join(cacheDir(), 'bin', `${name}-${TOOLS[name].version}`);
+}
+
+/** Builds the pinned tool once (atomic rename, so a cancelled build leaves nothing half-made). */
+export function ensureTool(name: ToolName): string {
+  const target = toolPath(name);
+  if (existsSync(target)) return target;
+  const { module, version } = TOOLS[name];
+  const bin = join(cacheDir(), 'bin');
+  mkdirSync(bin, { recursive: true });
+  const staging = mkdtempSync(join(bin, `.${name}-`));
+  const started = Date.now();
+  console.log(`building ${module}@${version} into ${bin} (once; helm takes a few minutes on 2 cores)`);
+  try {
+    execFileSync('go', ['install', `${module}@${version}`], {
+      env: { ...process.env, GOBIN: staging, CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false' },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    renameSync(join(staging, name), target);
+  } catch (error) {
+    throw new Error(
+      `could not build ${name} (${module}@${version}) with the Go toolchain: is \`go\` on PATH and the module proxy reachable? ${String(error)}`,
+    );
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+  console.log(`built ${name} ${version} in ${Math.round((Date.now() - started) / 1000)} s`);
+  return target;
+}
+
+/** The tool, which globalSetup has built; fails with a hint when it is missing. */
+export function tool(name: ToolName): string {
+  const path = toolPath(name);
+  if (!existsSync(path)) throw new Error(`${path} is missing: run the manifests project (its globalSetup builds it)`);
+  return path;
+}
