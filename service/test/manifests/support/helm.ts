@@ -38,7 +38,7 @@ export function render(options: RenderOptions = {}): KubernetesObject[] {
     options.chart ?? CHART_DIR,
     '--namespace',
     options.namespace ?? 'books',
-    // a go-installed helm has no Kubernetes version built in (it would assume 1.20)
+    // the Kubernetes of the kind node in CI (helm's default is the version of its client libraries)
     '--kube-version',
     options.kubeVersion ?? '1.34.0',
     ...(options.values ?? []).flatMap((v) => ['--values', v]),

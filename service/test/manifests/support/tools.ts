@@ -8,10 +8,27 @@ import { join } from 'node:path';
  * (`go install`, no GitHub download) into a cache OUTSIDE the repository. The first
  * build takes a few minutes (helm is large); later runs find the binary and start at once.
  */
-export const TOOLS = {
-  helm: { module: 'helm.sh/helm/v3/cmd/helm', version: 'v3.22.0' },
-  actionlint: { module: 'github.com/rhysd/actionlint/cmd/actionlint', version: 'v1.7.12' },
-} as const;
+export const TOOLS: Record<'helm' | 'actionlint', { module: string; version: string; ldflags: string[] }> = {
+  helm: {
+    module: 'helm.sh/helm/v3/cmd/helm',
+    version: 'v3.22.0',
+    // What helm's Makefile stamps into a release: without it `helm version` says v3.22 and
+    // helm assumes Kubernetes 1.20 (its go.mod has the 1.37 client libraries).
+    ldflags: [
+      '-X helm.sh/helm/v3/internal/version.version=v3.22.0',
+      '-X helm.sh/helm/v3/internal/version.gitTreeState=clean',
+      '-X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1',
+      '-X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=37',
+      '-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1',
+      '-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=37',
+    ],
+  },
+  actionlint: {
+    module: 'github.com/rhysd/actionlint/cmd/actionlint',
+    version: 'v1.7.12',
+    ldflags: [],
+  },
+};
 
 export type ToolName = keyof typeof TOOLS;
 
@@ -30,14 +47,14 @@ export function toolPath(name: ToolName): string {
 export function ensureTool(name: ToolName): string {
   const target = toolPath(name);
   if (existsSync(target)) return target;
-  const { module, version } = TOOLS[name];
+  const { module, version, ldflags } = TOOLS[name];
   const bin = join(cacheDir(), 'bin');
   mkdirSync(bin, { recursive: true });
   const staging = mkdtempSync(join(bin, `.${name}-`));
   const started = Date.now();
   console.log(`building ${module}@${version} into ${bin} (once; helm takes a few minutes on 2 cores)`);
   try {
-    execFileSync('go', ['install', `${module}@${version}`], {
+    execFileSync('go', ['install', `-ldflags=-s -w ${ldflags.join(' ')}`, `${module}@${version}`], {
       env: { ...process.env, GOBIN: staging, CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false' },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
