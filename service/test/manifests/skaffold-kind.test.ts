@@ -1,0 +1,107 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { render } from './support/helm';
+import { readYamlDocuments, REPO_ROOT } from './support/repo';
+
+// skaffold.yaml and kind-config.yaml cannot run here (no Docker, no cluster); what can be
+// checked offline is that they parse, say what the dev loop needs, and name files that exist.
+const at = (path: string) => join(REPO_ROOT, path);
+const configs = readYamlDocuments(at('skaffold.yaml'));
+const byName = new Map(configs.map((c) => [c.metadata?.name as string, c]));
+const releases = configs.flatMap((c) => c.deploy?.helm?.releases ?? []);
+const artifacts = configs.flatMap((c) => c.build?.artifacts ?? []);
+const rawYaml: string[] = configs.flatMap((c) => c.manifests?.rawYaml ?? []);
+
+describe('kind-config.yaml', () => {
+  it('is a kind Cluster with a control-plane node', () => {
+    const [cluster, ...rest] = readYamlDocuments(at('kind-config.yaml'));
+    expect(rest).toEqual([]);
+    expect(cluster).toMatchObject({ kind: 'Cluster', apiVersion: 'kind.x-k8s.io/v1alpha4' });
+    expect(cluster.nodes.map((n: any) => n.role)).toContain('control-plane');
+  });
+});
+
+describe('skaffold.yaml', () => {
+  it('is a set of named skaffold/v4beta13 configs whose requirements exist, without cycles', () => {
+    expect(configs.length).toBeGreaterThanOrEqual(2);
+    for (const config of configs) {
+      expect(config).toMatchObject({ apiVersion: 'skaffold/v4beta13', kind: 'Config', metadata: { name: expect.any(String) } });
+    }
+    expect(byName.size).toBe(configs.length);
+    const depth = (name: string, seen: string[] = []): number => {
+      expect(seen).not.toContain(name);
+      const config = byName.get(name);
+      expect(config).toBeDefined();
+      const required = (config!.requires ?? []).flatMap((r: any) => r.configs ?? []);
+      for (const r of config!.requires ?? []) expect(r.path).toBeUndefined(); // all in this file
+      return required.length ? 1 + Math.max(...required.map((r: string) => depth(r, [...seen, name]))) : 0;
+    };
+    for (const name of byName.keys()) depth(name);
+  });
+
+  it('names only files and directories that exist', () => {
+    const paths = [
+      ...artifacts.flatMap((a) => [a.context, join(a.context, a.docker.dockerfile)]),
+      ...rawYaml,
+      ...releases.flatMap((r) => [r.chartPath, ...(r.valuesFiles ?? [])].filter(Boolean)),
+      ...configs.flatMap((c) => (c.deploy?.helm?.hooks?.before ?? []).map((h: any) => h.host.command.at(-1))),
+    ];
+    expect(paths.length).toBeGreaterThan(10);
+    for (const path of paths) expect({ path, exists: existsSync(at(path)) }).toEqual({ path, exists: true });
+    for (const a of artifacts) expect(statSync(at(a.context)).isDirectory()).toBe(true);
+  });
+
+  it('builds the service and Connect images locally, for kind load (no registry)', () => {
+    expect(artifacts.map((a) => [a.image, a.context, a.docker.dockerfile]).sort()).toEqual([
+      ['book-connect', 'strimzi/connect', 'Dockerfile'],
+      ['book-service', '.', 'service/Dockerfile'],
+    ]);
+    for (const config of configs.filter((c) => c.build)) expect(config.build.local.push).toBe(false);
+  });
+
+  it('installs the Strimzi 1.2.0 operator from its OCI chart, watching namespace books, before anything else', () => {
+    const operator = releases.find((r) => r.remoteChart?.includes('strimzi'));
+    expect(operator).toMatchObject({ remoteChart: 'oci://quay.io/strimzi-helm/strimzi-kafka-operator', version: '1.2.0' });
+    expect(operator.namespace).not.toBe('books'); // the chart's RoleBindings collide when both are one namespace
+    const [values] = readYamlDocuments(at(operator.valuesFiles[0]));
+    expect(values.watchNamespaces).toEqual(['books']);
+    const owner = configs.find((c) => c.deploy?.helm?.releases?.includes(operator));
+    expect(owner.requires ?? []).toEqual([]);
+  });
+
+  it('applies every file of k8s/ and strimzi/ once: by kubectl, or through the chart (connector and topic)', () => {
+    const kindValues = readYamlDocuments(at('helm/book-service/values-kind.yaml'))[0];
+    const viaChart = kindValues.cdc?.enabled ? ['strimzi/kafka-connector.yaml', 'strimzi/kafka-topic.yaml'] : [];
+    const manifests = ['k8s', 'strimzi'].flatMap((dir) =>
+      readdirSync(at(dir))
+        .filter((f) => f.endsWith('.yaml') && f !== 'strimzi-operator-values.yaml')
+        .map((f) => `${dir}/${f}`),
+    );
+    expect([...rawYaml, ...viaChart].sort()).toEqual(manifests.sort());
+  });
+
+  it('lets Skaffold put its book-connect build into the KafkaConnect', () => {
+    const [connect] = readYamlDocuments(at('strimzi/kafka-connect.yaml'));
+    expect(String(connect.spec.image).split(':')[0]).toBe('book-connect');
+    const allow = configs.flatMap((c) => c.resourceSelector?.allow ?? []);
+    expect(allow).toContainEqual(expect.objectContaining({ groupKind: 'KafkaConnect.kafka.strimzi.io', image: ['.*'] }));
+  });
+
+  it('deploys the chart with the built image and forwards the service to localhost:8000', () => {
+    const release = releases.find((r) => r.chartPath === 'helm/book-service');
+    expect(release).toMatchObject({ name: 'book-service', namespace: 'books' });
+    expect(release.setValueTemplates).toEqual({
+      'image.repository': '{{.IMAGE_REPO_book_service}}',
+      'image.tag': '{{.IMAGE_TAG_book_service}}',
+    });
+    const service = render({ release: release.name, namespace: release.namespace }).find((o) => o.kind === 'Service')!;
+    const forwards = configs.flatMap((c) => c.portForward ?? []);
+    expect(forwards).toContainEqual({
+      resourceType: 'service',
+      resourceName: service.metadata.name,
+      namespace: 'books',
+      port: service.spec.ports[0].port,
+      localPort: 8000,
+    });
+  });
+});

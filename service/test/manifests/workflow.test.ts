@@ -1,0 +1,56 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { REPO_ROOT } from './support/repo';
+import { tool } from './support/tools';
+
+const WORKFLOW = join(REPO_ROOT, '.github', 'workflows', 'ci.yaml');
+const actionlint = (args: string[], input?: string) =>
+  spawnSync(tool('actionlint'), ['-no-color', ...args], { cwd: REPO_ROOT, encoding: 'utf8', input });
+
+describe('.github/workflows/ci.yaml', () => {
+  const workflow = parse(readFileSync(WORKFLOW, 'utf8'));
+  const steps = (job: string): any[] => workflow.jobs[job].steps;
+  const runs = (job: string) => steps(job).map((s) => s.run ?? '').join('\n');
+
+  it('passes actionlint', () => {
+    const result = actionlint([WORKFLOW]);
+    expect(result.stdout + result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+
+  it('is checked by an actionlint that does find mistakes', () => {
+    const broken = 'on: push\njobs:\n  x:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo ${{ github.event.nope.nope }}\n      - uses: actions/checkout\n';
+    const result = actionlint(['-'], broken);
+    expect(result.status).not.toBe(0);
+  });
+
+  it('pins every action to a release (x.y.z) or a commit', () => {
+    const uses = Object.keys(workflow.jobs).flatMap((job) => steps(job).filter((s) => s.uses).map((s) => s.uses as string));
+    expect(uses.length).toBeGreaterThan(5);
+    for (const ref of uses) expect(ref).toMatch(/@(v\d+\.\d+\.\d+|[0-9a-f]{40})$/);
+  });
+
+  it('runs the repository test command in the test job', () => {
+    expect(runs('test')).toMatch(/^bash \.ci\/run$/m);
+  });
+
+  it('brings the system up on kind and tests it in the kind job', () => {
+    const kind = steps('kind').find((s) => String(s.uses).startsWith('helm/kind-action@'));
+    expect(kind.with.config).toBe('kind-config.yaml');
+    const script = runs('kind');
+    expect(script).toMatch(/skaffold run/);
+    expect(script).toMatch(/npm run test:e2e/);
+    expect(script).toMatch(/helm test book-service --namespace books/);
+    const order = ['skaffold run', 'npm run test:e2e', 'helm test'].map((s) => script.indexOf(s));
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+  });
+
+  it('prints pod logs, events and the KafkaConnector status when the kind job fails', () => {
+    const diagnostics = steps('kind').find((s) => s.if === 'failure()');
+    expect(diagnostics.run).toMatch(/kubectl .*get events/);
+    expect(diagnostics.run).toMatch(/kubectl .*logs/);
+    expect(diagnostics.run).toMatch(/get kafkaconnector book-outbox-connector -o yaml/);
+  });
+});
