@@ -21,7 +21,7 @@ export interface AddResult {
 const eventFor = (source: string) =>
   insertEventFrom(source, { aggregateType: BOOK_AGGREGATE, aggregateId: `${source}.id::text`, payload: bookPayloadSql(source) });
 
-const ADD_BOOK = `
+export const ADD_BOOK = `
   WITH book AS (
     INSERT INTO books (title, author, price) VALUES ($title, $author, $price)
     RETURNING id, title, author, price)

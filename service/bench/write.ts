@@ -1,0 +1,102 @@
+/**
+ * Write-path yardstick (DESIGN §8): on one throwaway PostgreSQL, pgbench runs the
+ * exact SQL transaction the service performs for POST /books, then autocannon loads
+ * POST /books on the real service at the same concurrency. Prints both rates and the ratio.
+ *
+ *   npm run bench:write            (BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_FSYNC=on|off, BENCH_LOG_LEVEL)
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { ADD_BOOK } from '../src/books/book-store';
+import { migrate } from '../src/db/migrator';
+import { bootstrapRoles, DEFAULT_ROLES } from '../src/db/roles';
+import { createSequelize } from '../src/db/sequelize';
+import { startPostgres } from '../stack/postgres';
+import { freePort } from '../stack/processes';
+import { startServiceProcess } from '../stack/service-process';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 15);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const fsync = (process.env.BENCH_FSYNC ?? 'off') === 'on';
+const logLevel = process.env.BENCH_LOG_LEVEL ?? 'info';
+const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
+const book = { title: 'Bench title', author: 'Bench author', price: 12.34 };
+
+/** The service's statement, with its bind parameters replaced by the same values as literals. */
+function pgbenchScript(): string {
+  const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
+  const sql = ADD_BOOK.replace('$title', literal(book.title))
+    .replace('$author', literal(book.author))
+    .replace('$price', String(book.price))
+    .replace('$eventId', 'gen_random_uuid()')
+    .replace('$eventType', literal('BookAdded'))
+    .replace('$traceparent', 'NULL');
+  if (sql.includes('$')) throw new Error(`unbound parameter left in:\n${sql}`);
+  return `BEGIN;\n${sql.replace(/\s+/g, ' ').trim()};\nEND;\n`;
+}
+
+async function main(): Promise<void> {
+  const pg = await startPostgres({ fsync });
+  const dir = mkdtempSync(join(tmpdir(), 'book-bench-'));
+  let service: Awaited<ReturnType<typeof startServiceProcess>> | undefined;
+  try {
+    const passwords = { owner: randomBytes(9).toString('hex'), app: randomBytes(9).toString('hex'), cdc: randomBytes(9).toString('hex') };
+    await bootstrapRoles(pg.url(pg.superuser, pg.superuserPassword, 'postgres'), 'books', passwords);
+    const owner = createSequelize({ url: pg.url(DEFAULT_ROLES.owner, passwords.owner, 'books'), poolMax: 1 });
+    await migrate(owner, { publication: 'book_outbox_publication', slot: 'book_outbox_slot', appRole: DEFAULT_ROLES.app, cdcRole: DEFAULT_ROLES.cdc });
+    await owner.close();
+
+    const script = join(dir, 'add-book.sql');
+    writeFileSync(script, pgbenchScript());
+    console.log(`PostgreSQL ${pg.kind} on port ${pg.port}, fsync=${fsync ? 'on' : 'off'}; ${connections} connections, ${seconds} s each\n`);
+    console.log('pgbench transaction:\n' + pgbenchScript());
+
+    const output = execFileSync(
+      join(PG_BIN, 'pgbench'),
+      ['-n', '-M', 'extended', '-c', String(connections), '-j', '2', '-T', String(seconds), '-f', script,
+        '-h', pg.host, '-p', String(pg.port), '-U', DEFAULT_ROLES.app, 'books'],
+      { env: { ...process.env, PGPASSWORD: passwords.app }, encoding: 'utf8' },
+    );
+    const pgbenchTps = Number(/tps = ([\d.]+)/.exec(output)?.[1]);
+
+    const port = await freePort();
+    service = await startServiceProcess(
+      port,
+      { DATABASE_URL: pg.url(DEFAULT_ROLES.app, passwords.app, 'books'), LOG_LEVEL: logLevel, DB_POOL_MAX: String(connections) },
+      join(dir, 'service.log'),
+    );
+    const run = async (duration: number) =>
+      autocannon({
+        url: `${service!.url}/books`,
+        method: 'POST',
+        connections,
+        duration,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(book),
+      });
+    await run(3); // warm-up: JIT and pool
+    const result = await run(seconds);
+    const non2xx = result.non2xx + result.errors;
+    const serviceRps = result.requests.average;
+
+    const ratio = serviceRps / pgbenchTps;
+    console.log('write path                     rate (tx/s)');
+    console.log(`pgbench (same SQL)            ${pgbenchTps.toFixed(0).padStart(8)}`);
+    console.log(`POST /books (service)         ${serviceRps.toFixed(0).padStart(8)}   p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, non-2xx/errors ${non2xx}`);
+    console.log(`ratio service / pgbench       ${ratio.toFixed(2).padStart(8)}   (target >= 0.50; service LOG_LEVEL=${logLevel})`);
+    if (non2xx > 0) process.exitCode = 1;
+  } finally {
+    await service?.stop();
+    await pg.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
