@@ -1,0 +1,35 @@
+import { currentKubeContext, nodeSupportsKubernetesClient } from './kube-context';
+
+/**
+ * `npm run status`: the CDC pipeline in the current Kubernetes context at a glance —
+ * Kafka, topic, Connect, connector and task states, service readiness. Exit code 0 when
+ * everything is ready, 1 when something is not, 2 when there is no cluster to ask.
+ */
+async function main(): Promise<number> {
+  const context = currentKubeContext();
+  if (!context.ok) {
+    console.error(`book-service status: no Kubernetes cluster to ask (${context.reason}).`);
+    console.error('Start one with `kind create cluster --config kind-config.yaml && skaffold run`, or set KUBECONFIG.');
+    return 2;
+  }
+  if (!nodeSupportsKubernetesClient()) {
+    console.error(`book-service status: needs Node 22 or newer (this is ${process.version}).`);
+    return 2;
+  }
+  const { connect, pipelineChecks, DEFAULT_NAMES } = await import('./pipeline');
+  console.log(`context ${context.context} (${context.server}), namespace ${DEFAULT_NAMES.namespace}`);
+  let checks;
+  try {
+    checks = await pipelineChecks(await connect());
+  } catch (error: any) {
+    console.error(`book-service status: cannot read the cluster: ${error?.message ?? String(error)}`);
+    return 2;
+  }
+  const width = Math.max(...checks.map((c) => c.name.length));
+  for (const check of checks) console.log(`${check.ok ? 'ok  ' : 'FAIL'}  ${check.name.padEnd(width)}  ${check.detail}`);
+  const failing = checks.filter((c) => !c.ok).length;
+  console.log(failing ? `${failing} of ${checks.length} not ready` : 'pipeline ready');
+  return failing ? 1 : 0;
+}
+
+main().then((code) => process.exit(code));
