@@ -4,6 +4,9 @@ import { asyncApiErrors, loadAsyncApi } from './helpers/asyncapi';
 import { EventReader, EventRecord } from './helpers/event-reader';
 import { Book, deleteBook, postBook, startPipelineStack } from './helpers/pipeline-stack';
 
+// Jest's testTimeout is global (package.json); a pipeline test starts a whole stack.
+jest.setTimeout(300_000);
+
 let stack: Stack;
 let reader: EventReader;
 let db: Client;
