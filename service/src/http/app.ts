@@ -1,10 +1,10 @@
 import Koa from 'koa';
 import Router from '@koa/router';
-import { koaSwagger } from 'koa2-swagger-ui';
 import { Sequelize } from 'sequelize';
 import { BookStore } from '../books/book-store';
 import { Logger } from '../logger';
 import { bookRoutes } from './books-routes';
+import { docsRoutes } from './docs';
 import { errorHandler } from './error-handler';
 import { healthRoutes, Lifecycle } from './health';
 import { createMetrics } from './metrics';
@@ -26,16 +26,9 @@ export function createApp({ sequelize, store, logger, lifecycle, slot, version =
   // Errors are answered and logged by errorHandler; Koa's default handler would print them again.
   app.silent = true;
   const metrics = createMetrics(sequelize, slot);
-  const openapi = openApiDocument(version);
-
-  const docs = new Router();
-  docs.get('/openapi.json', (ctx) => {
-    ctx.body = openapi;
-  });
-  docs.get('/docs', koaSwagger({ routePrefix: false, title: 'Book Service API', swaggerOptions: { url: '/openapi.json' } }));
 
   const root = new Router();
-  for (const router of [bookRoutes(store), healthRoutes(sequelize, lifecycle, metrics), docs]) root.use(router.routes());
+  for (const router of [bookRoutes(store), healthRoutes(sequelize, lifecycle, metrics), docsRoutes(openApiDocument(version))]) root.use(router.routes());
   app.use(requestContext(logger, metrics));
   app.use(errorHandler());
   app.use(root.routes());

@@ -19,7 +19,9 @@ export function requestContext(logger: Logger, metrics: HttpMetrics): Middleware
     const incoming = ctx.get('X-Request-Id');
     ctx.requestId = SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     ctx.set('X-Request-Id', ctx.requestId);
-    ctx.log = logger.child({ requestId: ctx.requestId });
+    // The child logger is made only when something logs through it (errors, mostly).
+    let child: Logger | undefined;
+    Object.defineProperty(ctx, 'log', { configurable: true, get: () => (child ??= logger.child({ requestId: ctx.requestId })) });
     try {
       await next();
     } finally {
@@ -27,8 +29,8 @@ export function requestContext(logger: Logger, metrics: HttpMetrics): Middleware
       // The matched route pattern, never the raw URL, keeps label cardinality bounded.
       const route = (ctx as { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
       metrics.observe(ctx.method, String(route), ctx.status, seconds);
-      ctx.log.info(
-        { method: ctx.method, path: ctx.path, route, status: ctx.status, ms: Math.round(seconds * 1e4) / 10 },
+      logger.info(
+        { requestId: ctx.requestId, method: ctx.method, path: ctx.path, route, status: ctx.status, ms: Math.round(seconds * 1e4) / 10 },
         'request',
       );
     }

@@ -38,16 +38,22 @@ async function deleteInBatches(sequelize: Sequelize, { table, key, time, now }: 
   }
 }
 
-/** Periodically deletes outbox rows past retention and expired idempotency keys. */
+/** One pass: outbox rows past retention (when rows are kept) and expired idempotency keys. */
+export async function deleteExpired(sequelize: Sequelize, settings: RetentionSettings): Promise<{ outbox: number; idempotencyKeys: number }> {
+  const outbox = settings.retentionSeconds > 0
+    ? await deleteInBatches(sequelize, OUTBOX, settings.retentionSeconds, settings.cleanupBatchSize)
+    : 0;
+  const idempotencyKeys = await deleteInBatches(sequelize, IDEMPOTENCY_KEYS, settings.idempotencyKeyTtlSeconds, settings.cleanupBatchSize);
+  return { outbox, idempotencyKeys };
+}
+
+/** Runs deleteExpired every cleanupIntervalSeconds; returns a function that stops it. */
 export function startHousekeeping(sequelize: Sequelize, settings: RetentionSettings, logger: Logger): () => Promise<void> {
   let running: Promise<void> | undefined;
   const run = async () => {
     try {
-      const outbox = settings.retentionSeconds > 0
-        ? await deleteInBatches(sequelize, OUTBOX, settings.retentionSeconds, settings.cleanupBatchSize)
-        : 0;
-      const keys = await deleteInBatches(sequelize, IDEMPOTENCY_KEYS, settings.idempotencyKeyTtlSeconds, settings.cleanupBatchSize);
-      if (outbox || keys) logger.info({ outbox, idempotencyKeys: keys }, 'housekeeping deleted expired rows');
+      const deleted = await deleteExpired(sequelize, settings);
+      if (deleted.outbox || deleted.idempotencyKeys) logger.info(deleted, 'housekeeping deleted expired rows');
     } catch (error) {
       logger.warn({ err: error }, 'housekeeping failed; will retry');
     }
@@ -61,5 +67,3 @@ export function startHousekeeping(sequelize: Sequelize, settings: RetentionSetti
     await running;
   };
 }
-
-export { deleteInBatches, OUTBOX, IDEMPOTENCY_KEYS };

@@ -68,6 +68,15 @@ describe('API description', () => {
     const html = await res.text();
     expect(html).toContain('swagger-ui');
     expect(html).toContain('/openapi.json');
+    // Self-contained: every script and stylesheet of the page is served by the service.
+    const assets = [...html.matchAll(/(?:src|href)="(\/docs\/assets\/[^"]+)"/g)].map((m) => m[1]);
+    expect(assets.length).toBeGreaterThanOrEqual(3);
+    expect(html).not.toContain('cdnjs');
+    for (const asset of assets) {
+      const res = await api.request(asset);
+      expect(res.status).toBe(200);
+      expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(1000);
+    }
   });
 });
 
