@@ -1,11 +1,64 @@
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Stack, startStack } from '../../../stack/stack';
+
+const LOCK = join(tmpdir(), 'book-pipeline-stack.lock');
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function lockAgeMs(): number {
+  try {
+    return Date.now() - statSync(LOCK).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * One pipeline stack at a time on this machine, whatever jest's worker count: two stacks
+ * on two cores starve each other, and the tests assert on whole-topic contents.
+ */
+async function acquireStackLock(): Promise<() => void> {
+  for (;;) {
+    try {
+      mkdirSync(LOCK);
+      writeFileSync(join(LOCK, 'pid'), String(process.pid));
+      return () => rmSync(LOCK, { recursive: true, force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      let holder = 0;
+      try {
+        holder = Number(readFileSync(join(LOCK, 'pid'), 'utf8'));
+      } catch {
+        // the holder has not written its pid yet
+      }
+      const stale = holder ? !alive(holder) : lockAgeMs() > 10_000;
+      if (stale) rmSync(LOCK, { recursive: true, force: true });
+      else await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
 
 /** A whole local stack (PostgreSQL, Kafka, Connect + connector, service) for one test file. */
 export async function startPipelineStack(): Promise<Stack> {
+  const release = await acquireStackLock();
   const started = Date.now();
-  const stack = await startStack({ log: (line) => process.env.PIPELINE_VERBOSE && console.log(line) });
-  console.log(`pipeline stack up in ${Date.now() - started} ms: Kafka ${stack.kafka.bootstrap}, Connect ${stack.connect.url}, service ${stack.service!.url}`);
-  return stack;
+  try {
+    const stack = await startStack({ log: (line) => process.env.PIPELINE_VERBOSE && console.log(line) });
+    console.log(`pipeline stack up in ${Date.now() - started} ms: Kafka ${stack.kafka.bootstrap}, Connect ${stack.connect.url}, service ${stack.service!.url}`);
+    return { ...stack, stop: () => stack.stop().finally(release) };
+  } catch (error) {
+    release();
+    throw error;
+  }
 }
 
 export interface Book {

@@ -1,0 +1,157 @@
+/**
+ * Delivery yardstick (DESIGN §8) on the local stack:
+ *  (a) commit-to-consume latency p50/p95/p99 of BookAdded events while POST /books runs
+ *      at a steady BENCH_RATE writes/s (default 200) for BENCH_SECONDS (default 30); the
+ *      commit time is when the 201 arrives (the service answers right after COMMIT);
+ *  (b) drain rate of a BENCH_BACKLOG-event backlog (default 50,000) written while the
+ *      connector is stopped, with the service's own INSERT statement, one event per transaction.
+ * Figures are printed even when they miss the targets (p99 <= 200 ms, drain >= 5,000 events/s).
+ * Tuning belongs in strimzi/kafka-connector.yaml, not here.
+ *
+ *   npm run bench:cdc
+ */
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { Consumer, Kafka, logLevel } from 'kafkajs';
+import { Pool } from 'pg';
+import { ADD_BOOK } from '../src/books/book-store';
+import { Stack, startStack } from '../stack/stack';
+
+const rate = Number(process.env.BENCH_RATE ?? 200);
+const seconds = Number(process.env.BENCH_SECONDS ?? 30);
+const backlog = Number(process.env.BENCH_BACKLOG ?? 50_000);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/** A consumer from the end of books.events that calls `onRecord(key, receivedAt)` for every record. */
+async function follow(stack: Stack, onRecord: (key: string, at: number) => void): Promise<Consumer> {
+  const kafka = new Kafka({ clientId: 'bench-cdc', brokers: [stack.kafka.bootstrap], logLevel: logLevel.NOTHING });
+  const consumer = kafka.consumer({ groupId: `bench-cdc-${randomUUID()}`, maxWaitTimeInMs: 50 });
+  await consumer.connect();
+  await consumer.subscribe({ topic: stack.topic, fromBeginning: false });
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      const at = performance.now();
+      for (const m of batch.messages) onRecord(m.key?.toString() ?? '', at);
+    },
+  });
+  return consumer;
+}
+
+async function post(url: string, i: number): Promise<number> {
+  const response = await fetch(`${url}/books`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ title: `Bench ${i}`, author: 'Bench author', price: 12.34 }),
+  });
+  if (response.status !== 201) throw new Error(`POST /books: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { id: number }).id;
+}
+
+/** Fires POST /books at `rate`/s for `secs` s (open loop); calls `committed(id, at)` as each 201 arrives. */
+async function steadyWrites(url: string, secs: number, committed: (id: string, at: number) => void): Promise<{ achieved: number; late: number }> {
+  const total = rate * secs;
+  const interval = 1000 / rate;
+  const start = performance.now();
+  const inFlight: Promise<void>[] = [];
+  let late = 0;
+  for (let i = 0; i < total; i++) {
+    const wait = start + i * interval - performance.now();
+    if (wait > 1) await sleep(wait);
+    else if (wait < -interval) late++;
+    inFlight.push(post(url, i).then((id) => committed(String(id), performance.now())));
+  }
+  await Promise.all(inFlight);
+  return { achieved: total / ((performance.now() - start) / 1000), late };
+}
+
+async function latency(stack: Stack): Promise<void> {
+  const url = stack.service!.url;
+  const committedAt = new Map<string, number>();
+  const receivedAt = new Map<string, number>();
+  const consumer = await follow(stack, (key, at) => receivedAt.set(key, at));
+  // Warm-up at the same rate, not measured: the consumer is assigned and the JVMs' JIT has compiled the hot paths.
+  const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
+  const warm = new Set<string>();
+  await steadyWrites(url, warmupSeconds, (id) => warm.add(id));
+  while ([...warm].some((id) => !receivedAt.has(id))) await sleep(50);
+
+  const { achieved, late } = await steadyWrites(url, seconds, (id, at) => committedAt.set(id, at));
+  const deadline = performance.now() + 60_000;
+  while ([...committedAt.keys()].some((id) => !receivedAt.has(id)) && performance.now() < deadline) await sleep(50);
+  await consumer.disconnect();
+
+  // A record handled before its 201 was read counts as 0 ms.
+  const latencies = [...committedAt].filter(([id]) => receivedAt.has(id)).map(([id, t]) => Math.max(0, receivedAt.get(id)! - t));
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const f = (ms: number) => `${ms.toFixed(1)} ms`;
+  console.log(`\n(a) commit-to-consume latency at ${rate} writes/s for ${seconds} s after ${warmupSeconds} s warm-up (achieved ${achieved.toFixed(0)} writes/s, ${late} sends started late)`);
+  console.log(`    events measured ${sorted.length}/${committedAt.size}`);
+  console.log(`    p50 ${f(percentile(sorted, 50))}   p95 ${f(percentile(sorted, 95))}   p99 ${f(percentile(sorted, 99))}   max ${f(sorted[sorted.length - 1])}   (target p99 <= 200 ms)`);
+}
+
+async function drain(stack: Stack): Promise<void> {
+  await stack.connector.stop();
+  await stack.connector.waitFor('STOPPED');
+  const pool = new Pool({ connectionString: stack.database.appUrl, max: 16 });
+  // The service's own statement (book + event in one transaction); named binds made positional.
+  const sql = ADD_BOOK.replace('$title', '$1').replace('$author', '$2').replace('$price', '$3')
+    .replace('$eventId', '$4').replace('$eventType', '$5').replace('$traceparent', '$6');
+  const writeStart = performance.now();
+  let next = 0;
+  await Promise.all(Array.from({ length: 16 }, async () => {
+    while (next < backlog) {
+      const i = next++;
+      await pool.query(sql, [`Backlog ${i}`, 'Bench author', 12.34, randomUUID(), 'BookAdded', null]);
+    }
+  }));
+  const writeSeconds = (performance.now() - writeStart) / 1000;
+  await pool.end();
+  console.log(`\n(b) backlog of ${backlog} events written in ${writeSeconds.toFixed(1)} s with the connector stopped`);
+
+  let received = 0;
+  let first = 0;
+  let last = 0;
+  const consumer = await follow(stack, (_key, at) => {
+    if (received++ === 0) first = at;
+    last = at;
+  });
+  await sleep(2000); // let the consumer's group settle at the end of the topic
+  const resumed = performance.now();
+  await stack.connector.resume();
+  const deadline = resumed + 15 * 60_000;
+  let lastReport = resumed;
+  while (received < backlog && performance.now() < deadline) {
+    await sleep(100);
+    if (performance.now() - lastReport > 5000) {
+      lastReport = performance.now();
+      console.log(`    … ${received} received`);
+    }
+  }
+  await consumer.disconnect();
+  const total = (last - resumed) / 1000;
+  const streaming = (last - first) / 1000;
+  console.log(`    received ${received}/${backlog}; first record ${((first - resumed) / 1000).toFixed(1)} s after resume`);
+  console.log(`    drain rate ${(received / total).toFixed(0)} events/s from resume, ${((received - 1) / streaming).toFixed(0)} events/s once streaming   (target >= 5000 events/s)`);
+}
+
+async function main(): Promise<void> {
+  const stack = await startStack({ fsync: true, log: (line) => console.log(`[stack] ${line}`) });
+  const stop = () => void stack.stop().finally(() => process.exit(130));
+  process.once('SIGINT', stop);
+  try {
+    console.log(`Kafka ${stack.versions.kafka}, Debezium ${stack.versions.debezium}, connector config from strimzi/kafka-connector.yaml`);
+    await latency(stack);
+    await drain(stack);
+  } finally {
+    await stack.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
