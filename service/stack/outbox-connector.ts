@@ -85,7 +85,7 @@ export class ConnectorClient {
         last = undefined; // the worker may be (re)starting
       }
       const failed = [last?.connector, ...(last?.tasks ?? [])].find((s) => s?.state === 'FAILED');
-      if (failed) throw new Error(`connector ${this.name} FAILED:\n${failed.trace ?? '(no trace)'}`);
+      if (failed) throw new Error(`connector ${this.name}: ${failureReason(last) ?? "FAILED (no trace)"}\n${failed.trace ?? '(no trace)'}`);
       const tasksOk = state === 'STOPPED' ? true : (last?.tasks.length ?? 0) > 0 && last!.tasks.every((t) => t.state === state);
       if (last?.connector.state === state && tasksOk) return;
       if (Date.now() > deadline) {
@@ -94,4 +94,22 @@ export class ConnectorClient {
       await new Promise((r) => setTimeout(r, 250));
     }
   }
+}
+
+/**
+ * One readable line for a FAILED connector or task: the trace's first line and, when the
+ * cause is buried deeper (e.g. a PSQLException under a DebeziumException), its last
+ * "Caused by:" line. Undefined when nothing has failed.
+ */
+export function failureReason(status: ConnectorStatus | undefined): string | undefined {
+  const failed = [
+    ...(status?.connector.state === 'FAILED' ? [{ what: 'connector', trace: status.connector.trace }] : []),
+    ...(status?.tasks ?? []).filter((t) => t.state === 'FAILED').map((t) => ({ what: `task ${t.id}`, trace: t.trace })),
+  ];
+  if (!failed.length) return undefined;
+  const { what, trace } = failed[0];
+  const lines = (trace ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
+  const first = lines[0] ?? '(no trace)';
+  const cause = [...lines].reverse().find((l) => l.startsWith('Caused by:'))?.replace(/^Caused by:\s*/, '');
+  return `${what} FAILED: ${first}${cause && !first.includes(cause) ? ` (cause: ${cause})` : ''}`;
 }

@@ -1,0 +1,88 @@
+import { Client } from 'pg';
+import { failureReason } from '../stack/outbox-connector';
+import { Stack } from '../stack/stack';
+
+/** What the chaos run breaks, in this order, round after round. */
+export const FAULTS = ['service', 'connect', 'broker', 'postgres'] as const;
+export type FaultName = (typeof FAULTS)[number];
+
+export interface FaultRecord {
+  fault: FaultName;
+  /** Seconds since the load started. */
+  atSeconds: number;
+  /** How long the component stayed down (chosen by the seeded schedule). */
+  downMs: number;
+  /** From the restart until the pipeline streamed again (informational, never asserted). */
+  recoveryMs: number;
+  /** Times the connector or its task had FAILED and was restarted, as Strimzi's autoRestart would. */
+  connectorRestarts: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Until the connector and its task are RUNNING and Debezium is attached to the slot again.
+ * A FAILED connector or task is restarted (what `spec.autoRestart` does in the cluster) and counted.
+ */
+export async function healConnector(stack: Stack, log: (line: string) => void, timeoutMs = 300_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let restarts = 0;
+  let lastRestart = 0;
+  for (;;) {
+    const status = await stack.connector.status().catch(() => undefined);
+    const reason = failureReason(status);
+    if (reason && Date.now() - lastRestart > 5000) {
+      log(`connector ${reason}; restarting it`);
+      await stack.connector.restart().catch((e: unknown) => log(`restart failed: ${String(e)}`));
+      restarts++;
+      lastRestart = Date.now();
+    }
+    const running = status?.connector.state === 'RUNNING' && status.tasks.length > 0 && status.tasks.every((t) => t.state === 'RUNNING');
+    if (running && (await slotActive(stack))) return restarts;
+    if (Date.now() > deadline) throw new Error(`the connector did not stream again within ${timeoutMs} ms: ${JSON.stringify(status)}`);
+    await sleep(500);
+  }
+}
+
+async function slotActive(stack: Stack): Promise<boolean> {
+  const db = new Client({ connectionString: stack.database.adminUrl });
+  try {
+    await db.connect();
+    const { rows } = await db.query('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [stack.database.slot]);
+    return rows[0]?.active === true;
+  } catch {
+    return false;
+  } finally {
+    await db.end().catch(() => undefined);
+  }
+}
+
+async function serviceReady(stack: Stack, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await fetch(`${stack.service!.url}/readyz`).then((r) => r.ok, () => false))) {
+    if (Date.now() > deadline) throw new Error(`the service was not ready within ${timeoutMs} ms`);
+    await sleep(250);
+  }
+}
+
+/** Breaks one component (SIGKILL, or a fast shutdown for PostgreSQL), waits `downMs`, brings it back and waits for the pipeline. */
+export async function injectFault(stack: Stack, fault: FaultName, downMs: number, log: (line: string) => void): Promise<Omit<FaultRecord, 'atSeconds'>> {
+  if (!stack.service) throw new Error('the chaos run needs the stack to run the service');
+  switch (fault) {
+    case 'service': await stack.service.kill(); break;
+    case 'connect': await stack.connect.kill(); break;
+    case 'broker': await stack.kafka.kill(); break;
+    case 'postgres': await stack.postgres.stop(); break; // SIGINT: fast shutdown, open transactions are rolled back
+  }
+  await sleep(downMs);
+  const restarted = Date.now();
+  switch (fault) {
+    case 'service': await stack.service.start(); break;
+    case 'connect': await stack.connect.start(); break;
+    case 'broker': await stack.kafka.start(); break;
+    case 'postgres': await stack.postgres.start(); break;
+  }
+  const connectorRestarts = await healConnector(stack, log);
+  await serviceReady(stack);
+  return { fault, downMs, recoveryMs: Date.now() - restarted, connectorRestarts };
+}

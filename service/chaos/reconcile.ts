@@ -1,0 +1,303 @@
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import { Client } from 'pg';
+import { ClientWrite, EventType, LoadLedger } from './load';
+
+/** The database's ledger: the outbox is the commit log (rows are kept for OUTBOX_RETENTION_SECONDS), books the state. */
+export interface OutboxRow {
+  id: string;
+  aggregateid: string;
+  type: EventType;
+  payload: { id: number; title: string; author: string; price: number };
+}
+
+export interface DatabaseLedger {
+  outbox: OutboxRow[];
+  /** Ids of the rows in books. */
+  books: number[];
+}
+
+export interface TopicRecord {
+  key: string | null;
+  partition: number;
+  offset: number;
+  headers: Record<string, string>;
+  value: unknown;
+}
+
+export async function readDatabase(adminUrl: string): Promise<DatabaseLedger> {
+  const db = new Client({ connectionString: adminUrl });
+  await db.connect();
+  try {
+    const outbox = (await db.query('SELECT id::text, aggregateid, type, payload FROM outbox')).rows as OutboxRow[];
+    const books = (await db.query('SELECT id FROM books')).rows.map((r) => Number(r.id));
+    return { outbox, books };
+  } finally {
+    await db.end();
+  }
+}
+
+/**
+ * Reads the whole topic: until every id in `expected` has been seen (or `timeoutMs`
+ * passed), and then up to the partitions' end offsets at that moment, so that anything
+ * unexpected already on the topic is read too.
+ */
+export async function drainTopic(bootstrap: string, topic: string, expected: Set<string>, timeoutMs: number,
+  log: (line: string) => void = () => undefined): Promise<TopicRecord[]> {
+  const kafka = new Kafka({ clientId: 'chaos-reconcile', brokers: [bootstrap], logLevel: logLevel.NOTHING });
+  const records: TopicRecord[] = [];
+  const seen = new Set<string>();
+  const position = new Map<number, number>();
+  const consumer = kafka.consumer({ groupId: `chaos-reconcile-${randomUUID()}`, maxWaitTimeInMs: 200 });
+  const admin = kafka.admin();
+  await consumer.connect();
+  await admin.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
+        const raw = message.value?.toString();
+        let value: unknown = raw;
+        try {
+          value = raw === undefined ? null : JSON.parse(raw);
+        } catch { /* kept as text: a mismatch */ }
+        records.push({ key: message.key?.toString() ?? null, partition, offset: Number(message.offset), headers, value });
+        if (headers.id) seen.add(headers.id);
+        position.set(partition, Number(message.offset) + 1);
+      },
+    });
+    const deadline = Date.now() + timeoutMs;
+    let lastLog = Date.now();
+    const missing = () => [...expected].filter((id) => !seen.has(id)).length;
+    while (missing() > 0 && Date.now() < deadline) {
+      if (Date.now() - lastLog > 15_000) {
+        log(`draining ${topic}: ${records.length} records read, ${missing()} of ${expected.size} expected events not seen yet`);
+        lastLog = Date.now();
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const ends = await admin.fetchTopicOffsets(topic);
+    const endDeadline = Date.now() + 60_000;
+    while (ends.some((p) => (position.get(p.partition) ?? 0) < Number(p.high)) && Date.now() < endDeadline) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } finally {
+    await consumer.disconnect().catch(() => undefined);
+    await admin.disconnect().catch(() => undefined);
+  }
+  return records;
+}
+
+export interface Reconciliation {
+  requests: number;
+  acknowledged: number;
+  unknown: number;
+  unknownCommitted: number;
+  unknownNotCommitted: number;
+  invalidSent: number;
+  invalidRejected: number;
+  /** Invalid requests that got no answer (checked for rows like the others). */
+  invalidUnanswered: number;
+  /** Valid requests the service answered with a 4xx. */
+  wronglyRejected: number;
+  /** Invalid requests the service accepted, or that left a row behind. */
+  invalidWritten: number;
+  /** Acknowledged writes with no commit in the outbox. */
+  acknowledgedNotCommitted: number;
+  /** Outbox rows no client write explains (or an add committed twice). */
+  unexplainedCommits: number;
+  /** Books whose presence in `books` disagrees with their committed add/delete events. */
+  booksMismatched: number;
+  eventsExpected: number;
+  eventsFound: number;
+  missing: number;
+  unexpected: number;
+  duplicates: number;
+  /** Records whose key, type header or value differ from the outbox row of their event id. */
+  contentMismatches: number;
+  orderViolations: number;
+  /** Human-readable examples of every problem found (a few per kind). */
+  problems: string[];
+}
+
+/** The three ledgers side by side. Pure: the unit tests feed it made-up ledgers. */
+export function reconcile(client: LoadLedger, database: DatabaseLedger, topic: TopicRecord[]): Reconciliation {
+  const problems: string[] = [];
+  const note = (kind: string, detail: string) => {
+    if (problems.filter((p) => p.startsWith(kind)).length < 5) problems.push(`${kind}: ${detail}`);
+  };
+
+  const addsByTitle = new Map<string, OutboxRow[]>();
+  const deletesByBook = new Map<string, OutboxRow[]>();
+  for (const row of database.outbox) {
+    if (row.type === 'BookAdded') addsByTitle.set(row.payload.title, [...(addsByTitle.get(row.payload.title) ?? []), row]);
+    else deletesByBook.set(row.aggregateid, [...(deletesByBook.get(row.aggregateid) ?? []), row]);
+  }
+
+  // 1. Client ledger against the database: acknowledged writes must be there; unknown ones are looked up.
+  const explained = new Set<string>();
+  const committedAdds = new Set<number>();
+  const committedDeletes = new Set<number>();
+  let acknowledged = 0, unknown = 0, unknownCommitted = 0, acknowledgedNotCommitted = 0;
+  const commitOf = (w: ClientWrite): OutboxRow[] => {
+    if (w.type === 'BookAdded') return (addsByTitle.get(w.title!) ?? []).filter((r) => w.bookId === undefined || r.payload.id === w.bookId);
+    return deletesByBook.get(String(w.bookId)) ?? [];
+  };
+  for (const w of client.writes) {
+    const rows = commitOf(w);
+    if (w.outcome === 'acknowledged') acknowledged++;
+    else unknown++;
+    if (rows.length > 1) note('committed twice', `${w.type} ${w.title ?? w.bookId}: outbox rows ${rows.map((r) => r.id).join(', ')}`);
+    if (rows.length === 0) {
+      if (w.outcome === 'acknowledged') {
+        acknowledgedNotCommitted++;
+        note('acknowledged, not committed', `${w.type} ${w.title ?? ''} book ${w.bookId}`);
+      }
+      continue;
+    }
+    if (w.outcome === 'unknown') unknownCommitted++;
+    const row = rows[0];
+    explained.add(row.id);
+    (w.type === 'BookAdded' ? committedAdds : committedDeletes).add(Number(row.aggregateid));
+  }
+  const unexplained = database.outbox.filter((r) => !explained.has(r.id));
+  for (const r of unexplained) note('unexplained commit', `${r.type} ${r.id} book ${r.aggregateid} "${r.payload.title}"`);
+
+  // Invalid requests: rejected with a 4xx and nothing written.
+  let invalidRejected = 0, invalidWritten = 0;
+  for (const i of client.invalid) {
+    if (i.outcome === 'rejected') invalidRejected++;
+    const written = database.outbox.filter((r) =>
+      (i.marker && (r.payload.title === i.marker || r.payload.author === i.marker)) || (i.bookId !== undefined && r.aggregateid === String(i.bookId)));
+    if (i.outcome === 'wrongly-accepted' || written.length) {
+      invalidWritten++;
+      note('invalid request accepted', `${i.kind} -> ${i.status ?? 'no answer'}, ${written.length} outbox rows`);
+    }
+  }
+  for (const w of client.wronglyRejected) note('valid request rejected', w);
+
+  // The books table agrees with the committed events.
+  const inBooks = new Set(database.books);
+  let booksMismatched = 0;
+  for (const id of committedAdds) {
+    if (inBooks.has(id) === committedDeletes.has(id)) {
+      booksMismatched++;
+      note('books table', `book ${id}: added${committedDeletes.has(id) ? ' and deleted' : ''}, ${inBooks.has(id) ? 'present' : 'absent'}`);
+    }
+  }
+  for (const id of inBooks) {
+    if (!committedAdds.has(id)) {
+      booksMismatched++;
+      note('books table', `book ${id} present with no committed add`);
+    }
+  }
+
+  // 2. Database against the topic.
+  const byId = new Map(database.outbox.map((r) => [r.id, r]));
+  const copies = new Map<string, TopicRecord[]>();
+  const ordered = [...topic].sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+  for (const r of ordered) copies.set(r.headers.id, [...(copies.get(r.headers.id) ?? []), r]);
+  const found = database.outbox.filter((r) => copies.has(r.id)).length;
+  for (const r of database.outbox.filter((row) => !copies.has(row.id))) note('missing', `${r.type} ${r.id} of book ${r.aggregateid}`);
+  const unexpectedIds = [...copies.keys()].filter((id) => !byId.has(id));
+  for (const id of unexpectedIds) note('unexpected', `event ${id} (key ${copies.get(id)![0].key}) has no committed outbox row`);
+  const duplicates = [...copies.values()].reduce((n, c) => n + c.length - 1, 0);
+
+  let contentMismatches = 0;
+  for (const r of ordered) {
+    const row = byId.get(r.headers.id);
+    if (!row) continue;
+    if (r.key !== row.aggregateid || r.headers.type !== row.type || JSON.stringify(r.value) !== JSON.stringify(row.payload)) {
+      contentMismatches++;
+      note('content', `event ${row.id}: key ${r.key}, type ${r.headers.type}, value ${JSON.stringify(r.value)}`);
+    }
+  }
+
+  // Per book, first deliveries follow commit order (the add before the delete), all on one partition.
+  let orderViolations = 0;
+  const firstByBook = new Map<string, TopicRecord[]>();
+  for (const r of ordered) {
+    if (!byId.has(r.headers.id) || copies.get(r.headers.id)![0] !== r) continue;
+    const key = byId.get(r.headers.id)!.aggregateid;
+    firstByBook.set(key, [...(firstByBook.get(key) ?? []), r]);
+  }
+  for (const [book, records] of firstByBook) {
+    const types = records.map((r) => r.headers.type).join(',');
+    const partitions = new Set(records.flatMap((r) => copies.get(r.headers.id)!).map((r) => r.partition));
+    if (!['BookAdded', 'BookAdded,BookDeleted'].includes(types) || partitions.size > 1) {
+      orderViolations++;
+      note('order', `book ${book}: ${types} on partitions ${[...partitions].join(',')}`);
+    }
+  }
+
+  return {
+    requests: client.requests,
+    acknowledged,
+    unknown,
+    unknownCommitted,
+    unknownNotCommitted: unknown - unknownCommitted,
+    invalidSent: client.invalid.length,
+    invalidRejected,
+    invalidUnanswered: client.invalid.filter((i) => i.outcome === 'unknown').length,
+    wronglyRejected: client.wronglyRejected.length,
+    invalidWritten,
+    acknowledgedNotCommitted,
+    unexplainedCommits: unexplained.length + problems.filter((p) => p.startsWith('committed twice')).length,
+    booksMismatched,
+    eventsExpected: database.outbox.length,
+    eventsFound: found,
+    missing: database.outbox.length - found,
+    unexpected: unexpectedIds.length,
+    duplicates,
+    contentMismatches,
+    orderViolations,
+    problems,
+  };
+}
+
+/** Whether the run proves the guarantee: nothing lost, nothing invented, order kept, ledgers agree. */
+export function failures(r: Reconciliation): string[] {
+  const bad: Array<[string, number]> = [
+    ['missing events', r.missing],
+    ['unexpected events', r.unexpected],
+    ['per-book order violations', r.orderViolations],
+    ['records differing from their outbox row', r.contentMismatches],
+    ['acknowledged writes not committed', r.acknowledgedNotCommitted],
+    ['commits no client write explains', r.unexplainedCommits],
+    ['books table mismatches', r.booksMismatched],
+    ['invalid requests that wrote or were accepted', r.invalidWritten],
+    ['valid requests rejected', r.wronglyRejected],
+  ];
+  return bad.filter(([, n]) => n > 0).map(([what, n]) => `${n} ${what}`);
+}
+
+export function formatReconciliation(r: Reconciliation): string {
+  const rows: Array<[string, number | string, string?]> = [
+    ['requests sent', r.requests],
+    ['writes acknowledged (201/204)', r.acknowledged],
+    ['writes with unknown outcome', r.unknown, 'connection cut or 5xx; resolved from the outbox'],
+    ['  of which committed', r.unknownCommitted],
+    ['  of which not committed', r.unknownNotCommitted],
+    ['invalid requests sent', r.invalidSent],
+    ['  rejected with 4xx', r.invalidRejected],
+    ['  no answer (a component was down)', r.invalidUnanswered],
+    ['  accepted or wrote rows', r.invalidWritten, 'must be 0'],
+    ['valid requests rejected (4xx)', r.wronglyRejected, 'must be 0'],
+    ['acknowledged but not committed', r.acknowledgedNotCommitted, 'must be 0'],
+    ['commits no client explains', r.unexplainedCommits, 'must be 0'],
+    ['books table mismatches', r.booksMismatched, 'must be 0'],
+    ['events expected (outbox rows)', r.eventsExpected],
+    ['events found on the topic', r.eventsFound],
+    ['missing', r.missing, 'must be 0'],
+    ['unexpected (no commit)', r.unexpected, 'must be 0'],
+    ['duplicates (same event id)', r.duplicates, 'allowed: at-least-once'],
+    ['content mismatches', r.contentMismatches, 'must be 0'],
+    ['per-book order violations', r.orderViolations, 'must be 0'],
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length));
+  const valueWidth = Math.max(...rows.map(([, v]) => String(v).length));
+  const lines = rows.map(([label, value, note]) => `  ${label.padEnd(width)}  ${String(value).padStart(valueWidth)}${note ? `   ${note}` : ''}`);
+  if (r.problems.length) lines.push('', '  problems:', ...r.problems.map((p) => `    ${p}`));
+  return lines.join('\n');
+}
