@@ -13,6 +13,20 @@ export interface JavaProcessOptions {
   cwd?: string;
 }
 
+/** Children still running when this Node process exits (normally, by process.exit or an uncaught error). */
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+/** SIGKILLs every registered child when Node exits, so an aborted run leaves no JVM or service behind. */
+export function killOnExit(child: ChildProcess): void {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => live.forEach((c) => c.kill('SIGKILL')));
+  }
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+}
+
 const DEFAULT_JVM = ['-Xms64m', '-Xmx512m', '-XX:+UseSerialGC', '-Djava.awt.headless=true'];
 
 /** One JVM that can be started, SIGKILLed and started again with the same arguments. */
@@ -43,6 +57,7 @@ export class JavaProcess {
     child.stdout?.pipe(this.log, { end: false });
     child.stderr?.pipe(this.log, { end: false });
     this.exit = new Promise((resolve) => child.once('exit', () => resolve()));
+    killOnExit(child);
     this.child = child;
   }
 

@@ -47,8 +47,9 @@ export async function startKafkaBroker(dir: string, classpath: string, jvmOption
   writeFileSync(config, propertiesFile(props));
   const log4jConfig = join(dir, 'log4j2.properties');
   writeFileSync(log4jConfig, log4jProperties({ 'kafka.request.logger': 'WARN', 'org.apache.kafka.common.config': 'WARN' }));
+  // The = form: a base64url id may start with '-' and would read as an option.
   const clusterId = randomBytes(16).toString('base64url');
-  await run('java', ['-Xmx256m', `-Dlog4j2.configurationFile=${log4jConfig}`, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', config]);
+  await run('java', ['-Xmx256m', `-Dlog4j2.configurationFile=${log4jConfig}`, '-cp', classpath, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, `--config=${config}`]);
 
   const logFile = join(dir, 'broker.log');
   const jvm = new JavaProcess({ name: 'Kafka broker', mainClass: 'kafka.Kafka', args: [config], classpath, jvmOptions, log4jConfig, logFile });

@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { killOnExit } from './java-process';
 import { waitFor } from './processes';
 
 const REPO = resolve(__dirname, '../..');
@@ -34,6 +35,7 @@ export async function startServiceProcess(port: number, env: Record<string, stri
     child.stderr?.pipe(log);
     const c = child;
     exited = new Promise((r) => c.once('exit', () => r()));
+    killOnExit(c);
     await waitFor(`book service on ${url}`, 60_000, async () => {
       if (!alive()) throw new Error(`the service exited (code ${c.exitCode}); log tail:\n${tail()}`);
       return (await fetch(`${url}/readyz`)).ok;
