@@ -1,20 +1,9 @@
-import { createTestDatabase, TestDatabase } from '../support/test-database';
-import { json, startTestService, TestService } from '../support/test-service';
+import { json, useServiceAndDatabase } from '../support/test-service';
 
-let db: TestDatabase;
-let api: TestService;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  api = await startTestService(db);
-});
-afterAll(async () => {
-  await api?.stop();
-  await db?.drop();
-});
+const env = useServiceAndDatabase();
 
 async function outboxFor(id: number) {
-  const { rows } = await db.admin.query(
+  const { rows } = await env.db.admin.query(
     'SELECT id, aggregatetype, aggregateid, type, payload, occurred_at FROM outbox WHERE aggregateid = $1 ORDER BY occurred_at, type',
     [String(id)],
   );
@@ -23,13 +12,13 @@ async function outboxFor(id: number) {
 
 describe('POST /books', () => {
   it('creates the book and its BookAdded event in one transaction', async () => {
-    const res = await api.postJson('/books', { title: '  Miro ', author: 'Roqq', price: 100 });
+    const res = await env.api.postJson('/books', { title: '  Miro ', author: 'Roqq', price: 100 });
     expect(res.status).toBe(201);
     const book = await json(res);
     expect(book).toEqual({ id: expect.any(Number), title: 'Miro', author: 'Roqq', price: 100 });
     expect(res.headers.get('location')).toBe(`/books/${book.id}`);
 
-    const { rows } = await db.admin.query('SELECT id, title, author, price::text FROM books WHERE id = $1', [book.id]);
+    const { rows } = await env.db.admin.query('SELECT id, title, author, price::text FROM books WHERE id = $1', [book.id]);
     expect(rows).toEqual([{ id: book.id, title: 'Miro', author: 'Roqq', price: '100.00' }]);
     const events = await outboxFor(book.id);
     expect(events).toHaveLength(1);
@@ -38,11 +27,11 @@ describe('POST /books', () => {
   });
 
   it('keeps prices exact to the cent', async () => {
-    const res = await api.postJson('/books', { title: 'Cents', author: 'A', price: 99999999.99 });
+    const res = await env.api.postJson('/books', { title: 'Cents', author: 'A', price: 99999999.99 });
     expect(res.status).toBe(201);
     const book = await json(res);
     expect(book.price).toBe(99999999.99);
-    const { rows } = await db.admin.query('SELECT price::text FROM books WHERE id = $1', [book.id]);
+    const { rows } = await env.db.admin.query('SELECT price::text FROM books WHERE id = $1', [book.id]);
     expect(rows[0].price).toBe('99999999.99');
     const [event] = await outboxFor(book.id);
     expect(event.payload.price).toBe(99999999.99);
@@ -51,26 +40,26 @@ describe('POST /books', () => {
 
 describe('GET /books', () => {
   it('returns one book by id, and 404 for an absent one', async () => {
-    const created = await json(await api.postJson('/books', { title: 'One', author: 'B', price: 12.5 }));
-    const res = await api.request(`/books/${created.id}`);
+    const created = await json(await env.api.postJson('/books', { title: 'One', author: 'B', price: 12.5 }));
+    const res = await env.api.request(`/books/${created.id}`);
     expect(res.status).toBe(200);
     expect(await json(res)).toEqual(created);
-    const missing = await api.request('/books/2000000000');
+    const missing = await env.api.request('/books/2000000000');
     expect(missing.status).toBe(404);
     expect(missing.headers.get('content-type')).toContain('application/problem+json');
     expect(await json(missing)).toMatchObject({ status: 404, title: 'Not found' });
   });
 
   it('pages through all books in id order with a keyset cursor and a Link header', async () => {
-    for (let i = 0; i < 7; i++) await api.postJson('/books', { title: `Page ${i}`, author: 'P', price: 1 + i });
-    const { rows } = await db.admin.query('SELECT id FROM books ORDER BY id');
+    for (let i = 0; i < 7; i++) await env.api.postJson('/books', { title: `Page ${i}`, author: 'P', price: 1 + i });
+    const { rows } = await env.db.admin.query('SELECT id FROM books ORDER BY id');
     const expected = rows.map((r) => r.id);
 
     const seen: number[] = [];
     let next: string | null = '/books?limit=3';
     let pages = 0;
     while (next) {
-      const res = await api.request(next);
+      const res = await env.api.request(next);
       expect(res.status).toBe(200);
       const page = (await json(res)) as { id: number }[];
       expect(page.length).toBeLessThanOrEqual(3);
@@ -82,7 +71,7 @@ describe('GET /books', () => {
     expect(seen).toEqual(expected);
     expect(pages).toBe(Math.ceil(expected.length / 3));
 
-    const all = await api.request('/books');
+    const all = await env.api.request('/books');
     expect(((await json(all)) as { id: number }[]).map((b) => b.id)).toEqual(expected);
     expect(all.headers.get('link')).toBeNull();
   });
@@ -90,11 +79,11 @@ describe('GET /books', () => {
 
 describe('DELETE /books/{id}', () => {
   it('deletes the book and records BookDeleted with its last state', async () => {
-    const book = await json(await api.postJson('/books', { title: 'Gone', author: 'C', price: 3.1 }));
-    const res = await api.request(`/books/${book.id}`, { method: 'DELETE' });
+    const book = await json(await env.api.postJson('/books', { title: 'Gone', author: 'C', price: 3.1 }));
+    const res = await env.api.request(`/books/${book.id}`, { method: 'DELETE' });
     expect(res.status).toBe(204);
     expect(await res.text()).toBe('');
-    const { rowCount } = await db.admin.query('SELECT 1 FROM books WHERE id = $1', [book.id]);
+    const { rowCount } = await env.db.admin.query('SELECT 1 FROM books WHERE id = $1', [book.id]);
     expect(rowCount).toBe(0);
     const events = await outboxFor(book.id);
     expect(events.map((e) => e.type)).toEqual(['BookAdded', 'BookDeleted']);
@@ -103,11 +92,11 @@ describe('DELETE /books/{id}', () => {
   });
 
   it('answers 404 for an absent book and writes no event', async () => {
-    const before = await db.admin.query('SELECT count(*)::int AS n FROM outbox');
-    const res = await api.request('/books/1999999999', { method: 'DELETE' });
+    const before = await env.db.admin.query('SELECT count(*)::int AS n FROM outbox');
+    const res = await env.api.request('/books/1999999999', { method: 'DELETE' });
     expect(res.status).toBe(404);
     expect(await json(res)).toMatchObject({ status: 404 });
-    const after = await db.admin.query('SELECT count(*)::int AS n FROM outbox');
+    const after = await env.db.admin.query('SELECT count(*)::int AS n FROM outbox');
     expect(after.rows[0].n).toBe(before.rows[0].n);
   });
 });

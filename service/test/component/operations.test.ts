@@ -1,22 +1,11 @@
-import { createTestDatabase, TestDatabase } from '../support/test-database';
-import { json, startTestService, TestService } from '../support/test-service';
+import { json, startTestService, useServiceAndDatabase } from '../support/test-service';
 
-let db: TestDatabase;
-let api: TestService;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  api = await startTestService(db);
-});
-afterAll(async () => {
-  await api?.stop();
-  await db?.drop();
-});
+const env = useServiceAndDatabase();
 
 describe('health', () => {
   it('is alive and ready while the database answers', async () => {
-    expect((await api.request('/healthz')).status).toBe(200);
-    const ready = await api.request('/readyz');
+    expect((await env.api.request('/healthz')).status).toBe(200);
+    const ready = await env.api.request('/readyz');
     expect(ready.status).toBe(200);
     expect(await json(ready)).toEqual({ status: 'ready' });
   });
@@ -24,10 +13,10 @@ describe('health', () => {
 
 describe('/metrics', () => {
   it('exposes RED metrics per route pattern and the outbox/slot gauges', async () => {
-    const book = await json(await api.postJson('/books', { title: 'Measured', author: 'M', price: 1 }));
-    await api.request(`/books/${book.id}`);
-    await api.request('/books/abc');
-    const res = await api.request('/metrics');
+    const book = await json(await env.api.postJson('/books', { title: 'Measured', author: 'M', price: 1 }));
+    await env.api.request(`/books/${book.id}`);
+    await env.api.request('/books/abc');
+    const res = await env.api.request('/metrics');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/plain');
     const text = await res.text();
@@ -47,7 +36,7 @@ describe('/metrics', () => {
 
 describe('API description', () => {
   it('serves an OpenAPI 3.1 document built from the validation schemas', async () => {
-    const res = await api.request('/openapi.json');
+    const res = await env.api.request('/openapi.json');
     expect(res.status).toBe(200);
     const doc = await json(res);
     expect(doc.openapi).toBe('3.1.0');
@@ -62,7 +51,7 @@ describe('API description', () => {
   });
 
   it('serves Swagger UI at /docs pointing at /openapi.json', async () => {
-    const res = await api.request('/docs');
+    const res = await env.api.request('/docs');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/html');
     const html = await res.text();
@@ -73,7 +62,7 @@ describe('API description', () => {
     expect(assets.length).toBeGreaterThanOrEqual(3);
     expect(html).not.toContain('cdnjs');
     for (const asset of assets) {
-      const res = await api.request(asset);
+      const res = await env.api.request(asset);
       expect(res.status).toBe(200);
       expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(1000);
     }
@@ -82,17 +71,17 @@ describe('API description', () => {
 
 describe('the HTTP edge', () => {
   it('echoes a sane X-Request-Id and makes one up otherwise', async () => {
-    const given = await api.request('/healthz', { headers: { 'X-Request-Id': 'abc-123' } });
+    const given = await env.api.request('/healthz', { headers: { 'X-Request-Id': 'abc-123' } });
     expect(given.headers.get('x-request-id')).toBe('abc-123');
-    const made = await api.request('/healthz', { headers: { 'X-Request-Id': 'bad id\twith spaces' } });
+    const made = await env.api.request('/healthz', { headers: { 'X-Request-Id': 'bad id\twith spaces' } });
     expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('answers unknown paths with a 404 problem and unsupported methods with a 405 problem and Allow', async () => {
-    const missing = await api.request('/nope');
+    const missing = await env.api.request('/nope');
     expect(missing.status).toBe(404);
     expect(missing.headers.get('content-type')).toContain('application/problem+json');
-    const patch = await api.request('/books', { method: 'PATCH' });
+    const patch = await env.api.request('/books', { method: 'PATCH' });
     expect(patch.status).toBe(405);
     expect(patch.headers.get('allow')).toContain('POST');
     expect(await json(patch)).toMatchObject({ status: 405 });
@@ -100,19 +89,19 @@ describe('the HTTP edge', () => {
 
   it('stores a valid W3C traceparent with the event', async () => {
     const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
-    const book = await json(await api.postJson('/books', { title: 'Traced', author: 'T', price: 1 }, { traceparent }));
-    const { rows } = await db.admin.query('SELECT traceparent FROM outbox WHERE aggregateid = $1', [String(book.id)]);
+    const book = await json(await env.api.postJson('/books', { title: 'Traced', author: 'T', price: 1 }, { traceparent }));
+    const { rows } = await env.db.admin.query('SELECT traceparent FROM outbox WHERE aggregateid = $1', [String(book.id)]);
     expect(rows).toEqual([{ traceparent }]);
   });
 });
 
 describe('graceful shutdown', () => {
   it('fails readiness while draining, finishes in-flight requests, then closes', async () => {
-    const own = await startTestService(db, { env: { SHUTDOWN_DRAIN_SECONDS: '1' } });
+    const own = await startTestService(env.db, { env: { SHUTDOWN_DRAIN_SECONDS: '1' } });
     // A slow in-flight request: the DELETE waits on a row lock held by the test.
     const book = await json(await own.postJson('/books', { title: 'Locked', author: 'L', price: 1 }));
-    await db.admin.query('BEGIN');
-    await db.admin.query('SELECT 1 FROM books WHERE id = $1 FOR UPDATE', [book.id]);
+    await env.db.admin.query('BEGIN');
+    await env.db.admin.query('SELECT 1 FROM books WHERE id = $1 FOR UPDATE', [book.id]);
     const inFlight = own.request(`/books/${book.id}`, { method: 'DELETE' });
     await new Promise((r) => setTimeout(r, 200));
 
@@ -120,7 +109,7 @@ describe('graceful shutdown', () => {
     const ready = await own.request('/readyz');
     expect(ready.status).toBe(503);
     expect(await json(ready)).toEqual({ status: 'draining' });
-    await db.admin.query('COMMIT');
+    await env.db.admin.query('COMMIT');
     expect((await inFlight).status).toBe(204);
     await stopped;
     await expect(fetch(`${own.url}/healthz`)).rejects.toThrow();

@@ -1,39 +1,28 @@
 import { createSequelize } from '../../src/db/sequelize';
 import { deleteExpired } from '../../src/outbox/retention';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
-import { json, startTestService, TestService } from '../support/test-service';
+import { json, useServiceAndDatabase } from '../support/test-service';
 
-let db: TestDatabase;
-let api: TestService;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  api = await startTestService(db);
-});
-afterAll(async () => {
-  await api?.stop();
-  await db?.drop();
-});
+const env = useServiceAndDatabase();
 
 it('deletes outbox rows past retention in batches, as the service role, and keeps newer rows and all books', async () => {
   const ids: number[] = [];
-  for (let i = 0; i < 7; i++) ids.push((await json(await api.postJson('/books', { title: `R${i}`, author: 'R', price: 1 }))).id);
+  for (let i = 0; i < 7; i++) ids.push((await json(await env.api.postJson('/books', { title: `R${i}`, author: 'R', price: 1 }))).id);
   // Five events are two hours old, two are fresh.
-  await db.admin.query(
+  await env.db.admin.query(
     "UPDATE outbox SET occurred_at = occurred_at - interval '2 hours' WHERE aggregateid = ANY($1)",
     [ids.slice(0, 5).map(String)],
   );
-  await db.admin.query("INSERT INTO idempotency_keys (key, request_hash, created_at) VALUES ('old', repeat('0', 64), now() - interval '2 days'), ('new', repeat('0', 64), now())");
+  await env.db.admin.query("INSERT INTO idempotency_keys (key, request_hash, created_at) VALUES ('old', repeat('0', 64), now() - interval '2 days'), ('new', repeat('0', 64), now())");
 
-  const app = createSequelize({ url: db.appUrl, poolMax: 1 });
+  const app = createSequelize({ url: env.db.appUrl, poolMax: 1 });
   try {
     const deleted = await deleteExpired(app, { retentionSeconds: 3600, cleanupIntervalSeconds: 60, cleanupBatchSize: 2, idempotencyKeyTtlSeconds: 86400 });
     expect(deleted).toEqual({ outbox: 5, idempotencyKeys: 1 });
   } finally {
     await app.close();
   }
-  const { rows } = await db.admin.query('SELECT aggregateid FROM outbox ORDER BY aggregateid::int');
+  const { rows } = await env.db.admin.query('SELECT aggregateid FROM outbox ORDER BY aggregateid::int');
   expect(rows.map((r) => Number(r.aggregateid))).toEqual(ids.slice(5));
-  expect((await db.admin.query('SELECT key FROM idempotency_keys')).rows).toEqual([{ key: 'new' }]);
-  expect((await db.admin.query('SELECT count(*)::int AS n FROM books')).rows[0].n).toBe(7);
+  expect((await env.db.admin.query('SELECT key FROM idempotency_keys')).rows).toEqual([{ key: 'new' }]);
+  expect((await env.db.admin.query('SELECT count(*)::int AS n FROM books')).rows[0].n).toBe(7);
 });

@@ -1,7 +1,7 @@
 import { Config, loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { RunningService, startService } from '../../src/server';
-import { TestDatabase } from './test-database';
+import { createTestDatabase, TestDatabase } from './test-database';
 
 export interface TestService {
   url: string;
@@ -44,4 +44,21 @@ export async function startTestService(
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function json(res: Response): Promise<any> {
   return res.json();
+}
+
+/**
+ * A fresh database and a service on it for the tests of one file, torn down
+ * after them. Read `.db` and `.api` inside tests (they are set in beforeAll).
+ */
+export function useServiceAndDatabase(options: Parameters<typeof startTestService>[1] = {}): { db: TestDatabase; api: TestService } {
+  const env = {} as { db: TestDatabase; api: TestService };
+  beforeAll(async () => {
+    env.db = await createTestDatabase();
+    env.api = await startTestService(env.db, options);
+  });
+  afterAll(async () => {
+    await env.api?.stop();
+    await env.db?.drop();
+  });
+  return env;
 }
