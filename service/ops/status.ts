@@ -7,6 +7,17 @@ import { currentKubeContext, nodeSupportsKubernetesClient } from './kube-context
  */
 async function main(): Promise<number> {
   const context = currentKubeContext();
+  // The local stack (`npm run stack`) when asked with --local, or when there is no cluster but a stack runs.
+  const { localStackInfo, localStackChecks } = await import('./local-status');
+  const local = localStackInfo();
+  if (process.argv.includes('--local') || (!context.ok && local)) {
+    if (!local) {
+      console.error('book-service status: no local stack (start one with `npm run stack`).');
+      return 2;
+    }
+    console.log(`local stack (npm run stack): Connect ${local.connect}, service ${local.service ?? '-'}`);
+    return report(await localStackChecks(local));
+  }
   if (!context.ok) {
     console.error(`book-service status: no Kubernetes cluster to ask (${context.reason}).`);
     console.error('Start one with `kind create cluster --config kind-config.yaml && skaffold run`, or set KUBECONFIG.');
@@ -25,6 +36,10 @@ async function main(): Promise<number> {
     console.error(`book-service status: cannot read the cluster: ${error?.message ?? String(error)}`);
     return 2;
   }
+  return report(checks);
+}
+
+function report(checks: Array<{ name: string; ok: boolean; detail: string }>): number {
   const width = Math.max(...checks.map((c) => c.name.length));
   for (const check of checks) console.log(`${check.ok ? 'ok  ' : 'FAIL'}  ${check.name.padEnd(width)}  ${check.detail}`);
   const failing = checks.filter((c) => !c.ok).length;
