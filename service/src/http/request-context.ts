@@ -12,7 +12,7 @@ declare module 'koa' {
   }
 }
 
-/** Request id (taken from X-Request-Id when sane), a child logger, one access log line and RED metrics. */
+/** Request id (taken from X-Request-Id when sane), a child logger, an access log line (debug) and RED metrics. */
 export function requestContext(logger: Logger, metrics: HttpMetrics): Middleware {
   return async (ctx, next) => {
     const started = process.hrtime.bigint();
@@ -29,10 +29,13 @@ export function requestContext(logger: Logger, metrics: HttpMetrics): Middleware
       // The matched route pattern, never the raw URL, keeps label cardinality bounded.
       const route = (ctx as { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
       metrics.observe(ctx.method, String(route), ctx.status, seconds);
-      logger.info(
-        { requestId: ctx.requestId, method: ctx.method, path: ctx.path, route, status: ctx.status, ms: Math.round(seconds * 1e4) / 10 },
-        'request',
-      );
+      // As in podinfo, one line per request at debug; failures are logged at warn/error by errorHandler.
+      if (logger.isLevelEnabled('debug')) {
+        logger.debug(
+          { requestId: ctx.requestId, method: ctx.method, path: ctx.path, route, status: ctx.status, ms: Math.round(seconds * 1e4) / 10 },
+          'request',
+        );
+      }
     }
   };
 }
