@@ -5,16 +5,21 @@ import { startStack, Stack } from './stack';
 import { STACK_INFO_FILE } from './stack-info';
 
 /** `npm run stack`: the whole pipeline as local processes until Ctrl-C. */
+let interrupted = () => false;
+
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 8000);
   const started = Date.now();
   let stack: Stack | undefined;
   let stopping = false;
+  const starting = new AbortController();
+  interrupted = () => starting.signal.aborted;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: stopping the stack…`);
-    await stack?.stop();
+    if (!stack) return starting.abort(); // startStack cleans up and rejects; main's catch exits
+    await stack.stop();
     rmSync(STACK_INFO_FILE, { force: true });
     console.log('stopped; no process or temporary directory left behind');
     process.exit(0);
@@ -25,9 +30,9 @@ async function main(): Promise<void> {
   stack = await startStack({
     servicePort: port,
     serviceLogLevel: process.env.LOG_LEVEL ?? 'info',
+    signal: starting.signal,
     log: (line) => console.log(`[stack ${((Date.now() - started) / 1000).toFixed(1)}s] ${line}`),
   });
-  if (stopping) return;
 
   // A psql environment file instead of printing the throwaway superuser password.
   const pgEnv = join(stack.dir, 'psql.env');
@@ -63,7 +68,9 @@ Book service stack is up (${((Date.now() - started) / 1000).toFixed(0)} s). Ctrl
 }
 
 main().catch(async (error: unknown) => {
-  console.error(`the stack did not start: ${error instanceof Error ? error.message : String(error)}`);
+  // On Ctrl-C during start-up the components die with it: their errors are no news.
+  if (!interrupted()) console.error(`the stack did not start: ${error instanceof Error ? error.message : String(error)}`);
+  console.error('every process it had started is stopped and its temporary directory deleted');
   rmSync(STACK_INFO_FILE, { force: true });
   process.exit(1);
 });

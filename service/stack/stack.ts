@@ -26,6 +26,8 @@ export interface StackOptions {
   /** Heap and GC flags for the broker and Connect JVMs. */
   jvmOptions?: string[];
   log?: (line: string) => void;
+  /** Aborting (e.g. on Ctrl-C) stops a stack that is still starting, cleaning up what already runs. */
+  signal?: AbortSignal;
 }
 
 export interface StackDatabase {
@@ -74,6 +76,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     rmSync(dir, { recursive: true, force: true });
   };
 
+  const step = <T>(value: T): T => {
+    if (options.signal?.aborted) throw new Error('stack start aborted');
+    return value;
+  };
+
   try {
     const jarsPromise = resolveJars(versions, log);
     jarsPromise.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
@@ -81,6 +88,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     // PostgreSQL: roles, database and schema exactly as in the cluster (bootstrap, then migrations as the owner).
     const postgres = await startPostgres({ fsync: options.fsync ?? false });
     cleanups.push(() => postgres.destroy());
+    step(postgres);
     log(`PostgreSQL ${postgres.kind} on ${postgres.host}:${postgres.port}`);
     const definition = connectorFromResource({
       'database.hostname': postgres.host,
@@ -108,9 +116,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     }
     await assertSlotExists(db);
 
-    const jars = await jarsPromise;
+    const jars = step(await jarsPromise);
     const kafka = await startKafkaBroker(join(dir, 'kafka'), jars.classpath, options.jvmOptions);
     cleanups.push(() => kafka.stop());
+    step(kafka);
     log(`Kafka ${versions.kafka} (KRaft) on ${kafka.bootstrap}`);
     const topic = await createTopicFromResource(kafka.bootstrap);
 
@@ -126,10 +135,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       jvmOptions: options.jvmOptions,
     });
     cleanups.push(() => connect.stop());
+    step(connect);
     log(`Kafka Connect REST API on ${connect.url}`);
     const connector = new ConnectorClient(() => connect.url, definition);
     await connector.apply();
     await connector.waitFor('RUNNING');
+    step(connector);
     log(`connector ${connector.name} (Debezium ${versions.debezium}) RUNNING`);
 
     let service: ServiceProcess | undefined;
@@ -146,6 +157,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       log(`book service on ${service.url}`);
     }
 
+    step(service);
     return { versions, dir, postgres, database: db, kafka, connect, connector, topic, service, stop };
   } catch (error) {
     await stop();
