@@ -3,7 +3,7 @@
  * exact SQL transaction the service performs for POST /books, then autocannon loads
  * POST /books on the real service at the same concurrency. Prints both rates and the ratio.
  *
- *   npm run bench:write            (BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_FSYNC=on|off, BENCH_LOG_LEVEL)
+ *   npm run bench:write            (BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_FSYNC=on|off, BENCH_LOG_LEVEL, BENCH_POOL)
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -23,6 +23,8 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 15);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const fsync = (process.env.BENCH_FSYNC ?? 'off') === 'on';
 const logLevel = process.env.BENCH_LOG_LEVEL ?? 'info';
+/** The service's pool; its default (10) unless BENCH_POOL says otherwise. */
+const pool = process.env.BENCH_POOL;
 const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
 const book = { title: 'Bench title', author: 'Bench author', price: 12.34 };
 
@@ -66,7 +68,7 @@ async function main(): Promise<void> {
     const port = await freePort();
     service = await startServiceProcess(
       port,
-      { DATABASE_URL: pg.url(DEFAULT_ROLES.app, passwords.app, 'books'), LOG_LEVEL: logLevel, DB_POOL_MAX: String(connections) },
+      { DATABASE_URL: pg.url(DEFAULT_ROLES.app, passwords.app, 'books'), LOG_LEVEL: logLevel, ...(pool ? { DB_POOL_MAX: pool } : {}) },
       join(dir, 'service.log'),
     );
     const run = async (duration: number) =>
@@ -87,7 +89,7 @@ async function main(): Promise<void> {
     console.log('write path                     rate (tx/s)');
     console.log(`pgbench (same SQL)            ${pgbenchTps.toFixed(0).padStart(8)}`);
     console.log(`POST /books (service)         ${serviceRps.toFixed(0).padStart(8)}   p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, non-2xx/errors ${non2xx}`);
-    console.log(`ratio service / pgbench       ${ratio.toFixed(2).padStart(8)}   (target >= 0.50; service LOG_LEVEL=${logLevel})`);
+    console.log(`ratio service / pgbench       ${ratio.toFixed(2).padStart(8)}   (target >= 0.50; service LOG_LEVEL=${logLevel}, DB_POOL_MAX=${pool ?? 'default 10'})`);
     if (non2xx > 0) process.exitCode = 1;
   } finally {
     await service?.stop();
