@@ -66,8 +66,8 @@ async function main(): Promise<number> {
     log(`soak: ${durationMs / 1000} s at ${rate} requests/s over ${clients} clients (5% invalid, 35% of valid ones deletes), a sample every ${intervalMs / 1000} s`);
     const load = new WriteLoad({ serviceUrl: () => serviceUrl, clients, rate, invalidShare: 0.05, deleteShare: 0.35, seed, runId: `soak-${seed}` }).start();
     const samples: Sample[] = [];
-    const header = '  minute   RSS MiB  heap MiB  acked/min  events/min  lag p50 ms  lag p99 ms  lag max ms  slot retained KiB  outbox rows';
-    console.log(header);
+    const header = '  minute   RSS MiB  heap MiB  acked/int  events/int  lag p50 ms  lag p99 ms  lag max ms  slot retained KiB  outbox rows';
+    console.log(`${header}\n  (acked/int, events/int: writes acknowledged and records read during each interval)`);
     let acknowledgedBefore = 0;
     let eventsBefore = 0;
     const loadStarted = Date.now();

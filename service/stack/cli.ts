@@ -44,6 +44,7 @@ async function main(): Promise<void> {
   mkdirSync(resolve(STACK_INFO_FILE, '..'), { recursive: true });
   writeFileSync(STACK_INFO_FILE, JSON.stringify({
     bootstrap: stack.kafka.bootstrap, connect: stack.connect.url, service: stack.service?.url, topic: stack.topic, psqlEnv: pgEnv,
+    connectLog: stack.connect.logFile,
   }, null, 2));
 
   const connectorUrl = `${stack.connect.url}/connectors/${stack.connector.name}`;
