@@ -1,7 +1,7 @@
 import { Stack } from '../../stack/stack';
 import { EventReader, EventRecord } from './helpers/event-reader';
 import { outboxRows } from './helpers/outbox';
-import { startPipelineStack } from './helpers/pipeline-stack';
+import { STACK_START_TIMEOUT_MS, startPipelineStack } from './helpers/pipeline-stack';
 import { WriteBurst } from './helpers/writers';
 
 // Jest's testTimeout is global (package.json); a pipeline test starts a whole stack.
@@ -12,7 +12,7 @@ let reader: EventReader | undefined;
 
 beforeAll(async () => {
   stack = await startPipelineStack();
-});
+}, STACK_START_TIMEOUT_MS);
 
 afterAll(async () => {
   await reader?.stop();

@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { Stack } from '../../stack/stack';
 import { asyncApiErrors, loadAsyncApi } from './helpers/asyncapi';
 import { EventReader, EventRecord } from './helpers/event-reader';
-import { Book, deleteBook, postBook, startPipelineStack } from './helpers/pipeline-stack';
+import { Book, deleteBook, postBook, STACK_START_TIMEOUT_MS, startPipelineStack } from './helpers/pipeline-stack';
 
 // Jest's testTimeout is global (package.json); a pipeline test starts a whole stack.
 jest.setTimeout(300_000);
@@ -16,7 +16,7 @@ beforeAll(async () => {
   reader = await new EventReader(stack.kafka.bootstrap, stack.topic).start();
   db = new Client({ connectionString: stack.database.adminUrl });
   await db.connect();
-});
+}, STACK_START_TIMEOUT_MS);
 
 afterAll(async () => {
   await reader?.stop();

@@ -1,7 +1,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { Stack } from '../../stack/stack';
-import { startPipelineStack } from './helpers/pipeline-stack';
+import { STACK_START_TIMEOUT_MS, startPipelineStack } from './helpers/pipeline-stack';
 
 // Jest's testTimeout is global (package.json); a pipeline test starts a whole stack.
 jest.setTimeout(300_000);
@@ -13,7 +13,7 @@ beforeAll(async () => {
   stack = await startPipelineStack();
   db = new Client({ connectionString: stack.database.adminUrl });
   await db.connect();
-});
+}, STACK_START_TIMEOUT_MS);
 
 afterAll(async () => {
   await db?.end();

@@ -1,7 +1,7 @@
 import { Stack } from '../../stack/stack';
 import { EventReader, EventRecord } from './helpers/event-reader';
 import { outboxRows } from './helpers/outbox';
-import { Book, deleteBook, postBook, startPipelineStack } from './helpers/pipeline-stack';
+import { Book, deleteBook, postBook, STACK_START_TIMEOUT_MS, startPipelineStack } from './helpers/pipeline-stack';
 
 // Jest's testTimeout is global (package.json); a pipeline test starts a whole stack.
 jest.setTimeout(300_000);
@@ -12,7 +12,7 @@ let reader: EventReader;
 beforeAll(async () => {
   stack = await startPipelineStack();
   reader = await new EventReader(stack.kafka.bootstrap, stack.topic).start();
-});
+}, STACK_START_TIMEOUT_MS);
 
 afterAll(async () => {
   await reader?.stop();

@@ -47,6 +47,12 @@ async function acquireStackLock(): Promise<() => void> {
   }
 }
 
+/**
+ * For beforeAll: waiting for another test file's stack (the lock) counts as start-up.
+ * One jest worker (2 cores) never waits; concurrent jest runs on one machine do.
+ */
+export const STACK_START_TIMEOUT_MS = 30 * 60_000;
+
 /** A whole local stack (PostgreSQL, Kafka, Connect + connector, service) for one test file. */
 export async function startPipelineStack(): Promise<Stack> {
   const release = await acquireStackLock();
