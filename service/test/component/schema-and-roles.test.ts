@@ -23,9 +23,9 @@ async function asRole(url: string, sql: string) {
 }
 
 describe('migrations', () => {
-  it('create the publication for the outbox only and a pgoutput slot', async () => {
-    const pub = await db.admin.query('SELECT tablename FROM pg_publication_tables WHERE pubname = $1', [db.publication]);
-    expect(pub.rows).toEqual([{ tablename: 'outbox' }]);
+  it('create the publication for the outbox and the heartbeat table only, and a pgoutput slot', async () => {
+    const pub = await db.admin.query('SELECT tablename FROM pg_publication_tables WHERE pubname = $1 ORDER BY tablename', [db.publication]);
+    expect(pub.rows).toEqual([{ tablename: 'cdc_heartbeat' }, { tablename: 'outbox' }]);
     const slot = await db.admin.query('SELECT plugin, slot_type, database FROM pg_replication_slots WHERE slot_name = $1', [db.slot]);
     expect(slot.rows).toEqual([{ plugin: 'pgoutput', slot_type: 'logical', database: db.name }]);
   });

@@ -25,13 +25,16 @@ export async function up({ context: { sequelize, settings } }: { context: Migrat
       traceparent varchar(55)
     )`);
   await sequelize.query('CREATE INDEX outbox_occurred_at_idx ON outbox (occurred_at)');
-  // Updated by the connector's heartbeat.action.query so the slot advances while the outbox is idle.
+  // Updated by the connector's heartbeat.action.query. It is in the publication because
+  // PostgreSQL sends nothing for unpublished tables: without a published change Debezium
+  // never confirms a newer LSN and an idle outbox pins the WAL. The connector's
+  // table.include.list filters these rows out, so they never reach Kafka.
   await sequelize.query('CREATE TABLE cdc_heartbeat (id integer PRIMARY KEY, beat_at timestamptz NOT NULL)');
   await sequelize.query('INSERT INTO cdc_heartbeat (id, beat_at) VALUES (1, now())');
   await grantIfRoleExists(sequelize, settings.appRole, 'GRANT SELECT, INSERT, DELETE ON outbox');
   await grantIfRoleExists(sequelize, settings.cdcRole, 'GRANT SELECT ON outbox');
   await grantIfRoleExists(sequelize, settings.cdcRole, 'GRANT SELECT, INSERT, UPDATE ON cdc_heartbeat');
-  await sequelize.query(`CREATE PUBLICATION "${settings.publication}" FOR TABLE outbox`);
+  await sequelize.query(`CREATE PUBLICATION "${settings.publication}" FOR TABLE outbox, cdc_heartbeat`);
   // The slot is created here, not by the connector, so events written before the
   // connector first starts are kept in the WAL (snapshot.mode=no_data starts at the slot).
   // It cannot be created in a transaction that has written, hence its own statement.
