@@ -10,6 +10,8 @@ export interface LocalStackInfo {
   service?: string;
   bootstrap?: string;
   topic?: string;
+  /** The Connect worker's log: Debezium retries some failures (a wrong password) without ever going FAILED. */
+  connectLog?: string;
 }
 
 export function localStackInfo(file = STACK_INFO_FILE): LocalStackInfo | undefined {
@@ -37,6 +39,7 @@ export function sample(metrics: string, name: string): number | undefined {
  */
 export async function localStackChecks(info: LocalStackInfo, connector = kafkaConnectorResource().metadata.name): Promise<Check[]> {
   const checks: Check[] = [];
+  let retryingCause: string | undefined;
   const workers = await get(`${info.connect}/`);
   checks.push({ name: 'Connect worker', ok: !!workers?.ok, detail: workers?.ok ? `${info.connect} answers` : `${info.connect} does not answer` });
   if (workers?.ok) {
@@ -51,6 +54,7 @@ export async function localStackChecks(info: LocalStackInfo, connector = kafkaCo
       const tasks = status.tasks.map((t) => `task ${t.id} ${t.state}`).join(', ') || 'no task';
       const running = status.connector.state === 'RUNNING' && status.tasks.length > 0 && status.tasks.every((t) => t.state === 'RUNNING');
       checks.push({ name: `connector ${connector}`, ok: running, detail: `${status.connector.state}, ${tasks}${reason ? ` — ${reason}` : ''}` });
+      if (!reason && info.connectLog) retryingCause = lastRetriableError(info.connectLog);
     }
   }
   if (info.service) {
@@ -71,5 +75,27 @@ export async function localStackChecks(info: LocalStackInfo, connector = kafkaCo
       });
     }
   }
+  // A connector that says RUNNING while nobody reads the slot: the log knows why.
+  const slot = checks.find((c) => c.name === 'replication slot');
+  if (retryingCause && (!slot || /INACTIVE/.test(slot.detail))) checks.push({ name: 'connector retrying', ok: false, detail: retryingCause });
   return checks;
+}
+
+/**
+ * The cause of the latest retriable error in the last lines of the Connect log (the caller
+ * asks only while the slot is inactive, so an old error does not count).
+ * Debezium 3.6 retries start-up failures such as a wrong password every 10 s and the
+ * REST status stays RUNNING: only the log says why nothing streams.
+ */
+export function lastRetriableError(logFile: string, lines = 400): string | undefined {
+  let tail: string[];
+  try {
+    tail = readFileSync(logFile, 'utf8').split('\n').slice(-lines);
+  } catch {
+    return undefined;
+  }
+  const lastRetry = tail.findLastIndex((l) => /after a retriable (exception|error)/.test(l));
+  if (lastRetry < 0) return undefined;
+  const cause = tail.slice(0, lastRetry + 1).reverse().find((l) => l.startsWith('Caused by:'));
+  return `Debezium keeps retrying: ${(cause ?? tail[lastRetry]).replace(/^Caused by:\s*/, '').trim()}`;
 }
