@@ -18,6 +18,7 @@ import { createSequelize } from '../src/db/sequelize';
 import { startPostgres } from '../stack/postgres';
 import { freePort } from '../stack/processes';
 import { startServiceProcess } from '../stack/service-process';
+import { childPid, selfCpuSeconds, treeCpuSeconds } from './cpu-time';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 15);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
@@ -57,6 +58,11 @@ async function main(): Promise<void> {
     console.log(`PostgreSQL ${pg.kind} on port ${pg.port}, fsync=${fsync ? 'on' : 'off'}; ${connections} connections, ${seconds} s each\n`);
     console.log('pgbench transaction:\n' + pgbenchScript());
 
+    // CPU time per transaction as well as rates: on a shared 2-core machine the rates
+    // move with other load, the CPU cost per transaction much less.
+    const dbCpu = () => (pg.pid ? treeCpuSeconds(pg.pid) : NaN);
+    const db0 = dbCpu();
+    const reaped0 = selfCpuSeconds().children;
     const output = execFileSync(
       join(PG_BIN, 'pgbench'),
       ['-n', '-M', 'extended', '-c', String(connections), '-j', '2', '-T', String(seconds), '-f', script,
@@ -64,6 +70,8 @@ async function main(): Promise<void> {
       { env: { ...process.env, PGPASSWORD: passwords.app }, encoding: 'utf8' },
     );
     const pgbenchTps = Number(/tps = ([\d.]+)/.exec(output)?.[1]);
+    const pgbenchTx = Number(/number of transactions actually processed: (\d+)/.exec(output)?.[1]);
+    const pgbenchCost = { db: (dbCpu() - db0) / pgbenchTx, client: (selfCpuSeconds().children - reaped0) / pgbenchTx, load: 0 };
 
     const port = await freePort();
     service = await startServiceProcess(
@@ -71,6 +79,8 @@ async function main(): Promise<void> {
       { DATABASE_URL: pg.url(DEFAULT_ROLES.app, passwords.app, 'books'), LOG_LEVEL: logLevel, ...(pool ? { DB_POOL_MAX: pool } : {}) },
       join(dir, 'service.log'),
     );
+    const servicePid = childPid('main.js');
+    const serviceCpu = () => (servicePid ? treeCpuSeconds(servicePid) : NaN);
     const run = async (duration: number) =>
       autocannon({
         url: `${service!.url}/books`,
@@ -81,15 +91,22 @@ async function main(): Promise<void> {
         body: JSON.stringify(book),
       });
     await run(3); // warm-up: JIT and pool
+    const [db1, svc1, self1] = [dbCpu(), serviceCpu(), selfCpuSeconds().own];
     const result = await run(seconds);
     const non2xx = result.non2xx + result.errors;
     const serviceRps = result.requests.average;
+    const requests = result.requests.total;
+    const serviceCost = { db: (dbCpu() - db1) / requests, client: (serviceCpu() - svc1) / requests, load: (selfCpuSeconds().own - self1) / requests };
 
+    const us = (s: number) => (Number.isFinite(s) ? (s * 1e6).toFixed(0) : '?').padStart(8);
+    const total = (c: typeof pgbenchCost) => c.db + c.client + c.load;
     const ratio = serviceRps / pgbenchTps;
-    console.log('write path                     rate (tx/s)');
-    console.log(`pgbench (same SQL)            ${pgbenchTps.toFixed(0).padStart(8)}`);
-    console.log(`POST /books (service)         ${serviceRps.toFixed(0).padStart(8)}   p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, non-2xx/errors ${non2xx}`);
-    console.log(`ratio service / pgbench       ${ratio.toFixed(2).padStart(8)}   (target >= 0.50; service LOG_LEVEL=${logLevel}, DB_POOL_MAX=${pool ?? 'default 10'})`);
+    console.log('                               rate     CPU per transaction (us): PostgreSQL  client  load gen.  total');
+    console.log(`pgbench (same SQL)         ${pgbenchTps.toFixed(0).padStart(8)} tx/s                      ${us(pgbenchCost.db)}${us(pgbenchCost.client)}${us(0)}${us(total(pgbenchCost))}`);
+    console.log(`POST /books (service)      ${serviceRps.toFixed(0).padStart(8)} req/s                     ${us(serviceCost.db)}${us(serviceCost.client)}${us(serviceCost.load)}${us(total(serviceCost))}`);
+    console.log(`  latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms; non-2xx/errors ${non2xx}; service LOG_LEVEL=${logLevel}, DB_POOL_MAX=${pool ?? 'default 10'}`);
+    console.log(`ratio service / pgbench    ${ratio.toFixed(2).padStart(8)}   (target >= 0.50)`);
+    console.log(`CPU-cost ratio pgbench / service per transaction: ${(total(pgbenchCost) / total(serviceCost)).toFixed(2)} (the rate ratio a CPU-bound quiet machine would show)`);
     if (non2xx > 0) process.exitCode = 1;
   } finally {
     await service?.stop();

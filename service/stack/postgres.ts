@@ -22,6 +22,8 @@ export interface PostgresServer {
   start(): Promise<void>;
   /** Stop and delete everything. */
   destroy(): Promise<void>;
+  /** The postmaster's process id, when PostgreSQL runs as a local process. */
+  readonly pid?: number;
 }
 
 export interface PostgresOptions {
@@ -70,6 +72,10 @@ class ProcessPostgres implements PostgresServer {
   readonly superuser = 'postgres';
   readonly superuserPassword = randomBytes(12).toString('hex');
   private child?: ChildProcess;
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
   private readonly dir = mkdtempSync(join(tmpdir(), 'book-pg-'));
   private readonly dataDir = join(this.dir, 'data');
 
