@@ -26,8 +26,13 @@ afterAll(async () => {
 
 const recordsOf = (id: number) => (records: EventRecord[]) => records.filter((r) => r.key === String(id));
 
-async function outboxIds(id: number): Promise<Array<{ id: string; type: string }>> {
-  const { rows } = await db.query('SELECT id::text, type FROM outbox WHERE aggregateid = $1 ORDER BY occurred_at', [String(id)]);
+async function outboxIds(id: number): Promise<Array<{ id: string; type: string; occurredAtMs: string }>> {
+  // occurred_at is UTC without time zone: its epoch is the instant Debezium puts on the record.
+  const { rows } = await db.query(
+    `SELECT id::text, type, floor(extract(epoch FROM occurred_at) * 1000)::bigint::text AS "occurredAtMs"
+       FROM outbox WHERE aggregateid = $1 ORDER BY occurred_at`,
+    [String(id)],
+  );
   return rows;
 }
 
@@ -46,6 +51,7 @@ describe('books.events through the real Debezium outbox connector', () => {
     expect(record.headers).toEqual({ id: row.id, type: 'BookAdded' });
     expect(record.value).toEqual({ id: book.id, title: 'Miro', author: 'Roqq', price: 100 });
     expect(record.raw).not.toMatch(/"schema"|"payload"/); // plain JSON, no Connect envelope
+    expect(record.timestamp).toBe(Number(row.occurredAtMs));
   });
 
   it('DELETE /books/{id} yields BookDeleted with the last state, after the BookAdded on the same partition', async () => {
@@ -58,6 +64,7 @@ describe('books.events through the real Debezium outbox connector', () => {
     const records = recordsOf(book.id)(reader.records);
     // Exactly one of each: a duplicate BookAdded would sit before the BookDeleted on the same partition.
     expect(records.map((r) => r.headers)).toEqual(rows.map((r) => ({ id: r.id, type: r.type })));
+    expect(records.map((r) => r.timestamp)).toEqual(rows.map((r) => Number(r.occurredAtMs)));
     expect(records[1].partition).toBe(records[0].partition);
     expect(records[1].offset).toBeGreaterThan(records[0].offset);
     expect(records[1].value).toEqual(records[0].value);

@@ -5,6 +5,8 @@ export interface EventRecord {
   key: string | null;
   partition: number;
   offset: number;
+  /** Record timestamp, epoch ms (the router sets it from outbox.occurred_at). */
+  timestamp: number;
   headers: Record<string, string>;
   /** The value as text, exactly as on the topic. */
   raw: string | null;
@@ -30,6 +32,7 @@ export class EventReader {
           key: message.key?.toString() ?? null,
           partition,
           offset: Number(message.offset),
+          timestamp: Number(message.timestamp),
           headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])),
           raw,
           value: raw === null ? null : JSON.parse(raw),
