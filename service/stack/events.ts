@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { IHeaders, Kafka, KafkaMessage, logLevel } from 'kafkajs';
+import { IHeaders, Kafka, logLevel } from 'kafkajs';
 import { STACK_INFO_FILE } from './stack-info';
 import { kafkaTopicResource } from './strimzi-resources';
 
@@ -11,7 +11,15 @@ export function formatHeaders(headers: IHeaders | undefined): string {
     .join(',');
 }
 
-export function formatRecord(partition: number, message: KafkaMessage): string {
+/** The parts of a kafkajs message that are printed. */
+export interface PrintedMessage {
+  key: Buffer | null;
+  value: Buffer | null;
+  offset: string;
+  headers?: IHeaders;
+}
+
+export function formatRecord(partition: number, message: PrintedMessage): string {
   const key = message.key?.toString() ?? 'null';
   const value = message.value?.toString() ?? 'null';
   return `${formatHeaders(message.headers)}\t${value}\tkey=${key} partition=${partition} offset=${message.offset}`;

@@ -1,13 +1,10 @@
-import { KafkaMessage } from 'kafkajs';
-import { formatHeaders, formatRecord } from '../../stack/events';
+import { IHeaders } from 'kafkajs';
+import { formatHeaders, formatRecord, PrintedMessage } from '../../stack/events';
 
-const message = (headers: KafkaMessage['headers']): KafkaMessage => ({
+const message = (headers: IHeaders): PrintedMessage => ({
   key: Buffer.from('3'),
   value: Buffer.from('{"id":3,"title":"Miro","author":"Roqq","price":100.0}'),
-  timestamp: '0',
-  attributes: 0,
   offset: '17',
-  size: 0,
   headers,
 });
 
