@@ -1,13 +1,16 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import type { ContainerRuntimeClient } from 'testcontainers';
+import { checkEngine, POSTGRES_IMAGE } from './container-engine';
 import { freePort, waitFor } from './processes';
 
 /**
  * A throwaway PostgreSQL with wal_level=logical: the server binaries run as
- * processes, or (where a Docker engine answers) a testcontainers container.
+ * processes, or a container started through testcontainers (BOOK_POSTGRES).
  */
 export interface PostgresServer {
   readonly kind: 'process' | 'container';
@@ -153,77 +156,151 @@ class ProcessPostgres implements PostgresServer {
   }
 }
 
+const OWNER_LABEL = 'book-service.owner';
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * A `postgres` container on a fixed host port, so that stop() and start() keep its data
+ * (the container and its volume stay) and its address. Containers are labelled with the
+ * host and pid that made them: without Ryuk, a later run removes what a killed run left.
+ */
 class ContainerPostgres implements PostgresServer {
   readonly kind = 'container' as const;
+  readonly host = '127.0.0.1';
   readonly superuser = 'postgres';
   readonly superuserPassword = randomBytes(12).toString('hex');
-  // Typed loosely on purpose: testcontainers is a dev dependency loaded only where Docker answers.
-  private container?: { getHost(): string; getMappedPort(p: number): number; stop(): Promise<unknown>; restart(): Promise<void> };
-  host = '127.0.0.1';
-  port = 0;
-  private stopped = false;
+  private id?: string;
 
-  async init(options: PostgresOptions): Promise<void> {
-    const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
-    const settings = { ...LOGICAL_SETTINGS, fsync: options.fsync ? 'on' : 'off', ...options.settings };
-    const started = await new PostgreSqlContainer('postgres:15')
-      .withUsername(this.superuser)
-      .withPassword(this.superuserPassword)
-      .withCommand(['postgres', ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])])
-      .start();
-    this.container = started;
-    this.host = started.getHost();
-    this.port = started.getMappedPort(5432);
-  }
+  constructor(
+    readonly port: number,
+    private readonly client: ContainerRuntimeClient,
+  ) {}
 
   url(user: string, password: string, database: string): string {
     return `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${this.host}:${this.port}/${database}`;
   }
 
+  async init(options: PostgresOptions): Promise<void> {
+    await removeLeftoverContainers(this.client);
+    const { GenericContainer } = await import('testcontainers');
+    const settings = { ...LOGICAL_SETTINGS, fsync: options.fsync ? 'on' : 'off', ...options.settings };
+    const started = await new GenericContainer(POSTGRES_IMAGE)
+      .withEnvironment({ POSTGRES_USER: this.superuser, POSTGRES_PASSWORD: this.superuserPassword })
+      .withCommand(['postgres', ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])])
+      .withExposedPorts({ container: 5432, host: this.port })
+      .withLabels({ [OWNER_LABEL]: `${hostname()}:${process.pid}` })
+      .withHealthCheck({ test: ['CMD-SHELL', 'pg_isready -h 127.0.0.1 -q'], interval: 250, timeout: 1000, retries: 1000 })
+      .withWaitStrategy((await import('testcontainers')).Wait.forHealthCheck())
+      .withStartupTimeout(120_000)
+      .start();
+    this.id = started.getId();
+    await this.waitReady();
+  }
+
+  private container() {
+    if (!this.id) throw new Error('PostgreSQL container not started');
+    return this.client.container.getById(this.id);
+  }
+
+  private async waitReady(): Promise<void> {
+    await waitFor(`PostgreSQL container on port ${this.port}`, 60_000, async () => {
+      const client = new Client({ connectionString: this.url(this.superuser, this.superuserPassword, 'postgres') });
+      client.on('error', () => undefined);
+      try {
+        await client.connect();
+        await client.query('SELECT 1');
+        return true;
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    });
+  }
+
   async stop(): Promise<void> {
-    throw new Error('stopping a containerised PostgreSQL on its port is not supported; use BOOK_POSTGRES=process');
+    const info = await this.container().inspect();
+    if (!info.State.Running) return;
+    // The image's STOPSIGNAL is SIGINT: PostgreSQL's fast shutdown, as for the process.
+    await this.container().stop({ t: 30 });
   }
 
   async start(): Promise<void> {
-    if (this.stopped) throw new Error('container was destroyed');
+    const info = await this.container().inspect();
+    if (!info.State.Running) await this.container().start();
+    await this.waitReady();
   }
 
   async destroy(): Promise<void> {
-    this.stopped = true;
-    await this.container?.stop();
+    if (!this.id) return;
+    await this.container().remove({ force: true, v: true });
+    this.id = undefined;
   }
 }
 
-function dockerAnswers(): boolean {
-  if (!process.env.DOCKER_HOST && !existsSync('/var/run/docker.sock')) return false;
-  try {
-    execFileSync('docker', ['info'], { stdio: 'ignore', timeout: 5000 });
-    return true;
-  } catch {
-    return false;
+async function removeLeftoverContainers(client: ContainerRuntimeClient): Promise<void> {
+  const containers = await client.container.dockerode.listContainers({ all: true, filters: { label: [OWNER_LABEL] } });
+  for (const c of containers) {
+    const [host, pid] = (c.Labels[OWNER_LABEL] ?? '').split(':');
+    if (host !== hostname() || processAlive(Number(pid))) continue;
+    await client.container.getById(c.Id).remove({ force: true, v: true }).catch(() => undefined);
   }
 }
 
-/**
- * Starts PostgreSQL the way BOOK_POSTGRES says: `process` (installed server
- * binaries), `container` (testcontainers), or `auto` (container where a Docker
- * engine answers, else process).
- */
-export async function startPostgres(options: PostgresOptions = {}): Promise<PostgresServer> {
+type PostgresMode = { kind: 'process' } | { kind: 'container'; client: ContainerRuntimeClient };
+let resolvedMode: Promise<PostgresMode> | undefined;
+
+function processBinariesReason(): string | undefined {
+  return existsSync(join(PG_BIN, 'postgres')) ? undefined : `PostgreSQL server binaries not found in ${PG_BIN} (set PG_BIN)`;
+}
+
+/** BOOK_POSTGRES: `process`, `container`, or `auto` (containers where they can actually run, else processes). */
+async function resolveMode(): Promise<PostgresMode> {
   const choice = process.env.BOOK_POSTGRES ?? 'auto';
   if (!['auto', 'process', 'container'].includes(choice)) {
     throw new Error(`BOOK_POSTGRES must be auto, process or container, not "${choice}"`);
   }
-  const useContainer = choice === 'container' || (choice === 'auto' && dockerAnswers());
-  if (useContainer) {
-    const pg = new ContainerPostgres();
-    await pg.init(options);
+  if (choice === 'process') {
+    const reason = processBinariesReason();
+    if (reason) throw new Error(`BOOK_POSTGRES=process: ${reason}`);
+    return { kind: 'process' };
+  }
+  const engine = await checkEngine([POSTGRES_IMAGE]);
+  if (choice === 'container') {
+    if (!engine.usable) throw new Error(`BOOK_POSTGRES=container cannot work here: ${engine.reason}`);
+    return { kind: 'container', client: engine.client };
+  }
+  if (engine.usable) return { kind: 'container', client: engine.client };
+  const reason = processBinariesReason();
+  if (reason) throw new Error(`no way to run PostgreSQL: ${engine.reason}; ${reason}`);
+  process.stderr.write(`[postgres] BOOK_POSTGRES=auto: using processes, not containers: ${engine.reason}\n`);
+  return { kind: 'process' };
+}
+
+/**
+ * Starts PostgreSQL the way BOOK_POSTGRES says (see resolveMode); the choice is made,
+ * and its reason printed, once per process.
+ */
+export async function startPostgres(options: PostgresOptions = {}): Promise<PostgresServer> {
+  resolvedMode ??= resolveMode();
+  resolvedMode.catch(() => (resolvedMode = undefined));
+  const mode = await resolvedMode;
+  const port = options.port ?? (await freePort());
+  if (mode.kind === 'container') {
+    const pg = new ContainerPostgres(port, mode.client);
+    await pg.init(options).catch(async (error: unknown) => {
+      await pg.destroy().catch(() => undefined);
+      throw error;
+    });
     return pg;
   }
-  if (!existsSync(join(PG_BIN, 'postgres'))) {
-    throw new Error(`PostgreSQL server binaries not found in ${PG_BIN} (set PG_BIN, or BOOK_POSTGRES=container with Docker)`);
-  }
-  const pg = new ProcessPostgres(options.port ?? (await freePort()), options);
+  const pg = new ProcessPostgres(port, options);
   await pg.init();
   await pg.start();
   return pg;

@@ -4,7 +4,8 @@ import { startOwnCluster } from './test-database';
 export default async function globalSetup(): Promise<void> {
   const cluster = await startOwnCluster();
   console.log(`\n[component] PostgreSQL (${cluster.server.kind}) on ${cluster.host}:${cluster.port}`);
-  // Workers inherit the environment set here.
+  // Workers inherit the environment set here; the ones that start a server of their own use the same kind.
+  process.env.BOOK_POSTGRES = cluster.server.kind;
   process.env.TEST_PG_ADMIN_URL = cluster.adminUrl;
   process.env.TEST_PG_HOST = cluster.host;
   process.env.TEST_PG_PORT = String(cluster.port);
