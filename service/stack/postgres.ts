@@ -190,15 +190,23 @@ class ContainerPostgres implements PostgresServer {
 
   async init(options: PostgresOptions): Promise<void> {
     await removeLeftoverContainers(this.client);
-    const { GenericContainer } = await import('testcontainers');
+    const { GenericContainer, Wait } = await import('testcontainers');
+    // testcontainers publishes on every interface; the process variant listens on loopback only, so does this.
+    class LoopbackContainer extends GenericContainer {
+      publishOnLoopback(container: number, host: number): this {
+        this.withExposedPorts({ container, host });
+        this.hostConfig.PortBindings = { ...this.hostConfig.PortBindings, [`${container}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: String(host) }] };
+        return this;
+      }
+    }
     const settings = { ...LOGICAL_SETTINGS, fsync: options.fsync ? 'on' : 'off', ...options.settings };
-    const started = await new GenericContainer(POSTGRES_IMAGE)
+    const started = await new LoopbackContainer(POSTGRES_IMAGE)
       .withEnvironment({ POSTGRES_USER: this.superuser, POSTGRES_PASSWORD: this.superuserPassword })
       .withCommand(['postgres', ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])])
-      .withExposedPorts({ container: 5432, host: this.port })
+      .publishOnLoopback(5432, this.port)
       .withLabels({ [OWNER_LABEL]: `${hostname()}:${process.pid}` })
       .withHealthCheck({ test: ['CMD-SHELL', 'pg_isready -h 127.0.0.1 -q'], interval: 250, timeout: 1000, retries: 1000 })
-      .withWaitStrategy((await import('testcontainers')).Wait.forHealthCheck())
+      .withWaitStrategy(Wait.forHealthCheck())
       .withStartupTimeout(120_000)
       .start();
     this.id = started.getId();

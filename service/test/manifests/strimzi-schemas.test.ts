@@ -137,7 +137,8 @@ describe('strimzi/ resources', () => {
   it('builds the Connect image from the Strimzi image of the same Kafka version, checking the plugin checksum', () => {
     const dockerfile = readFileSync(join(strimziDir, 'connect', 'Dockerfile'), 'utf8');
     const kafkaVersion = one('Kafka').spec!.kafka.version;
-    expect(dockerfile).toMatch(new RegExp(`^FROM quay\\.io/strimzi/kafka:1\\.2\\.0-kafka-${kafkaVersion.replace(/\./g, '\\.')}$`, 'm'));
+    expect(dockerfile).toMatch(new RegExp(`^ARG KAFKA_IMAGE=quay\\.io/strimzi/kafka:1\\.2\\.0-kafka-${kafkaVersion.replace(/\./g, '\\.')}$`, 'm'));
+    expect(dockerfile).toMatch(/^FROM \$\{KAFKA_IMAGE\}$/m);
     expect(dockerfile).toMatch(/^ARG DEBEZIUM_VERSION=\d+\.\d+\.\d+\.Final$/m);
     expect(dockerfile).toMatch(/^ARG DEBEZIUM_SHA512=[0-9a-f]{128}$/m);
     expect(dockerfile).toMatch(/sha512sum -c/);
