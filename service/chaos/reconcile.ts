@@ -256,6 +256,21 @@ export function reconcile(client: LoadLedger, database: DatabaseLedger, topic: T
   };
 }
 
+/**
+ * Only this run's rows and records (their titles and authors carry the run id), for a
+ * database and topic that other writers share, such as a deployed cluster.
+ */
+export function scopeToRun(database: DatabaseLedger, topic: TopicRecord[], runId: string): { database: DatabaseLedger; topic: TopicRecord[] } {
+  const ours = (p: { title?: string; author?: string } | undefined) => !!p && [p.title, p.author].some((t) => t?.includes(runId));
+  const outbox = database.outbox.filter((r) => ours(r.payload));
+  const ids = new Set(outbox.map((r) => r.id));
+  const books = new Set(outbox.filter((r) => r.type === 'BookAdded').map((r) => r.payload.id));
+  return {
+    database: { outbox, books: database.books.filter((id) => books.has(id)) },
+    topic: topic.filter((r) => ids.has(r.headers.id) || ours(r.value as { title?: string })),
+  };
+}
+
 /** Whether the run proves the guarantee: nothing lost, nothing invented, order kept, ledgers agree. */
 export function failures(r: Reconciliation): string[] {
   const bad: Array<[string, number]> = [

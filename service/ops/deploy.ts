@@ -12,6 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 import { currentKubeContext } from './kube-context';
+import { helmBinary } from './helm';
 import { imageLoader, imageOverrides, loadImages, type Loader } from './images';
 
 const REPO = resolve(__dirname, '../..');
@@ -82,14 +83,6 @@ function build(artifact: Artifact): string {
   return tag;
 }
 
-function helm(): string {
-  if (process.env.HELM) return process.env.HELM;
-  if (spawnSync('helm', ['version', '--short'], { encoding: 'utf8' }).status === 0) return 'helm';
-  // The pinned helm of the manifests tests, built from the Go module proxy once.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require('../test/manifests/support/tools') as typeof import('../test/manifests/support/tools')).ensureTool('helm');
-}
-
 /** A release's chart: its chartPath, or a local copy of its remote chart when one is named (air-gapped sites). */
 function chartOf(release: HelmRelease): { chart: string; version: string[] } {
   const localVar = `DEPLOY_CHART_${release.name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
@@ -110,7 +103,7 @@ function installRelease(release: HelmRelease, flags: { install?: string[]; upgra
   const templates = Object.entries(release.setValueTemplates ?? {}).flatMap(([key, template]) => ['--set-string', `${key}=${expandTemplate(template, built)}`]);
   const set = Object.entries(release.setValues ?? {}).flatMap(([key, value]) => ['--set', `${key}=${String(value)}`]);
   const extra = imageOverrides().helmSet[release.name] ?? [];
-  const h = helm();
+  const h = helmBinary();
   const exists = spawnSync(h, ['status', release.name, '-n', release.namespace ?? 'default'], { stdio: 'ignore' }).status === 0;
   run(h, [
     'upgrade', '--install', release.name, chart, ...version,

@@ -115,11 +115,32 @@ async function serviceReadiness(cluster: Cluster, names: Names): Promise<Check> 
     const wanted = deployment.spec?.replicas ?? 1;
     const ready = deployment.status?.readyReplicas ?? 0;
     const updated = deployment.status?.updatedReplicas ?? 0;
-    return { name: label, ok: ready >= wanted && updated >= wanted && wanted > 0, detail: `${ready}/${wanted} pods ready (/readyz)` };
+    const ok = ready >= wanted && updated >= wanted && wanted > 0;
+    const detail = `${ready}/${wanted} pods ready (/readyz)`;
+    return { name: label, ok, detail: ok ? detail : `${detail}${await unreadyReasons(cluster, names, deployment)}` };
   } catch (error: any) {
     if (error?.code === 404) return { name: label, ok: false, detail: 'not found' };
     throw error;
   }
+}
+
+/** What the pods' own /readyz says (through the API server's pod proxy), e.g. `database unavailable`. */
+async function unreadyReasons(cluster: Cluster, names: Names, deployment: K8s.V1Deployment): Promise<string> {
+  const selector = Object.entries(deployment.spec?.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+  const pods = await cluster.core.listNamespacedPod({ namespace: names.namespace, labelSelector: selector });
+  const reasons: string[] = [];
+  for (const pod of pods.items.filter((p) => p.status?.phase === 'Running').slice(0, 3)) {
+    const name = pod.metadata!.name!;
+    try {
+      await cluster.core.connectGetNamespacedPodProxyWithPath({ name: `${name}:8000`, namespace: names.namespace, path: 'readyz' });
+    } catch (error: any) {
+      const body = String(error?.body ?? error?.message ?? error);
+      const status = /"status"\s*:\s*"([^"]+)"/.exec(body)?.[1] ?? body.split('\n')[0].slice(0, 120);
+      reasons.push(`${name}: /readyz ${error?.code ?? 'failed'} ${status}`);
+    }
+  }
+  if (pods.items.length === 0) reasons.push('no pods');
+  return reasons.length ? `; ${reasons.join('; ')}` : '';
 }
 
 /** Polls until every check passes or the deadline is reached; returns the last checks. */
@@ -141,35 +162,52 @@ async function podOfService(cluster: Cluster, names: Names): Promise<string> {
   const service = await cluster.core.readNamespacedService({ name: names.service, namespace: names.namespace });
   const selector = Object.entries(service.spec?.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
   const pods = await cluster.core.listNamespacedPod({ namespace: names.namespace, labelSelector: selector });
-  const ready = pods.items.find((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+  const ready = pods.items.find((p) => !p.metadata?.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
   if (!ready?.metadata?.name) throw new Error(`no ready pod behind Service ${names.service}`);
   return ready.metadata.name;
 }
 
-/** `kubectl port-forward` to port 8000 of a service pod, on a free local port. */
-export async function portForwardToService(cluster: Cluster, names: Names = DEFAULT_NAMES): Promise<{ url: string; close: () => Promise<void> }> {
-  const pod = await podOfService(cluster, names);
+/**
+ * `kubectl port-forward` on a free local port; each connection goes to the pod `pod()` names
+ * at that moment, so a forward to a Service outlives the pod it started with.
+ */
+export async function portForward(cluster: Cluster, namespace: string, pod: () => Promise<string>, port: number): Promise<{ url: string; port: number; close: () => Promise<void> }> {
   const forward = new cluster.k8s.PortForward(cluster.kc);
   const server: Server = createServer((socket) => {
-    forward.portForward(names.namespace, pod, [8000], socket, null, socket).catch(() => socket.destroy());
+    // A pod that goes away resets its streams: that ends this connection, not the process.
+    socket.on('error', () => socket.destroy());
+    pod()
+      .then((name) => forward.portForward(namespace, name, [port], socket, null, socket))
+      .catch(() => socket.destroy());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const local = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${local}`,
+    port: local,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
 
+/** A port-forward to port 8000 of whichever service pod is ready when a connection opens. */
+export async function portForwardToService(cluster: Cluster, names: Names = DEFAULT_NAMES): Promise<{ url: string; close: () => Promise<void> }> {
+  await podOfService(cluster, names);
+  return portForward(cluster, names.namespace, () => podOfService(cluster, names), 8000);
+}
+
 export interface ConsumedRecord {
   key: string;
+  partition: number;
+  offset: number;
   headers: Record<string, string>;
   value: string;
 }
 
 /**
  * Reads books.events from the beginning with kafka-console-consumer inside the broker pod
- * (the listener is cluster-internal), printing key, headers and value of every record.
+ * (the listener is cluster-internal), printing partition, offset, key, headers and value of
+ * every record. The consumer's JVM gets a small heap of its own: inheriting the broker's
+ * options would start a second broker-sized JVM inside the broker's memory limit.
  */
 export async function consumeTopic(cluster: Cluster, timeoutMs: number, names: Names = DEFAULT_NAMES): Promise<ConsumedRecord[]> {
   const pods = await cluster.core.listNamespacedPod({
@@ -178,17 +216,23 @@ export async function consumeTopic(cluster: Cluster, timeoutMs: number, names: N
   });
   const broker = pods.items.find((p) => p.status?.phase === 'Running')?.metadata?.name;
   if (!broker) throw new Error(`no running broker pod of Kafka ${names.kafka}`);
+  const formatter = {
+    'print.partition': 'true',
+    'print.offset': 'true',
+    'print.key': 'true',
+    'print.headers': 'true',
+    'key.separator': '\t',
+    'headers.separator': ',',
+    'headers.key.separator': ':',
+  };
   const command = [
+    'env', 'KAFKA_HEAP_OPTS=-Xms32m -Xmx128m', 'KAFKA_JVM_PERFORMANCE_OPTS=-XX:+UseSerialGC -XX:TieredStopAtLevel=1',
     '/opt/kafka/bin/kafka-console-consumer.sh',
     '--bootstrap-server', 'localhost:9092',
     '--topic', names.topic,
     '--from-beginning',
     '--timeout-ms', String(timeoutMs),
-    '--property', 'print.key=true',
-    '--property', 'print.headers=true',
-    '--property', 'key.separator=\t',
-    '--property', 'headers.separator=,',
-    '--property', 'headers.key.separator=:',
+    ...Object.entries(formatter).flatMap(([k, v]) => ['--formatter-property', `${k}=${v}`]),
   ];
   let out = '';
   let err = '';
@@ -202,14 +246,19 @@ export async function consumeTopic(cluster: Cluster, timeoutMs: number, names: N
       })
       .catch(reject);
   });
+  return parseConsoleRecords(out);
+}
+
+/** `Partition:0<TAB>Offset:5<TAB>id:…,type:BookAdded<TAB>3<TAB>{…}`, the console consumer's lines with the properties above. */
+export function parseConsoleRecords(out: string): ConsumedRecord[] {
   return out
     .split('\n')
-    .filter((line) => line.includes('\t'))
+    .filter((line) => line.startsWith('Partition:'))
     .map((line) => {
-      const [headerText, key, ...value] = line.split('\t');
+      const [partition, offset, headerText, key, ...value] = line.split('\t');
       const headers = Object.fromEntries(
         headerText === 'NO_HEADERS' ? [] : headerText.split(',').map((h) => [h.slice(0, h.indexOf(':')), h.slice(h.indexOf(':') + 1)]),
       );
-      return { key, headers, value: value.join('\t') };
+      return { partition: Number(partition.slice('Partition:'.length)), offset: Number(offset.slice('Offset:'.length)), key, headers, value: value.join('\t') };
     });
 }

@@ -1,77 +1,99 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { currentKubeContext, nodeSupportsKubernetesClient } from '../../ops/kube-context';
+import { clusterSkipReason, contextName, runSteps, stepOf, type Step } from './support/steps';
 
-// Layer 5 of DESIGN §7: the deployed system in a real cluster (CI's kind job). Without a
-// Kubernetes context the suite is skipped, and the run says why.
-const REPO_ROOT = join(__dirname, '../../..');
-const context = currentKubeContext();
-const skipReason = !context.ok
-  ? `no Kubernetes context: ${context.reason}`
-  : !nodeSupportsKubernetesClient()
-    ? `@kubernetes/client-node 2.x needs Node 22 (this is ${process.version})`
-    : undefined;
-// Written straight to stderr: jest does not print the buffered console of a skipped suite.
-if (skipReason) process.stderr.write(`\ncluster e2e suite skipped: ${skipReason}\n`);
-
-type Step = { step: string; [key: string]: any };
+// The deployed system on a real cluster (CI's kind job, or `npm run deploy:local` on any
+// cluster): skipped, with the reason printed, when there is no Kubernetes context.
+const skipReason = clusterSkipReason('cluster e2e suite');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-(skipReason ? describe.skip : describe)(`the pipeline in context ${context.ok ? context.context : '(none)'}`, () => {
-  const steps = new Map<string, Step>();
+(skipReason ? describe.skip : describe)(`the pipeline in context ${contextName()}`, () => {
+  let steps = new Map<string, Step>();
+  const step = (name: string) => stepOf(steps, name);
 
   beforeAll(async () => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), join(__dirname, 'support/run-pipeline-e2e.ts')], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (chunk) => (out += chunk));
-    await new Promise((resolve) => child.on('close', resolve));
-    for (const line of out.split('\n').filter((l) => l.startsWith('E2E '))) {
-      const step = JSON.parse(line.slice(4)) as Step;
-      steps.set(step.step, step);
-    }
-    if (steps.has('error')) console.error(steps.get('error')!.message);
-  }, 25 * 60_000);
-
-  const step = (name: string): Step => {
-    expect(steps.get('error')?.message).toBeUndefined();
-    const found = steps.get(name);
-    expect(found).toBeDefined();
-    return found!;
-  };
+    steps = await runSteps('run-pipeline-e2e.ts');
+  }, 40 * 60_000);
 
   it('has Kafka, the topic, Connect and the connector Ready, the connector and its task RUNNING', () => {
     const { checks } = step('pipeline');
     expect(checks.filter((c: any) => !c.ok)).toEqual([]);
     expect(checks.map((c: any) => c.name)).toEqual(
-      expect.arrayContaining(['Kafka book-kafka', 'KafkaConnect book-connect', 'KafkaConnector book-outbox-connector', 'connector tasks']),
+      expect.arrayContaining(['Kafka book-kafka', 'KafkaTopic books.events', 'KafkaConnect book-connect', 'KafkaConnector book-outbox-connector', 'connector tasks']),
     );
   });
 
-  it('answers through a port-forward to the service', () => {
+  it('ran the role bootstrap and the migrations as hooks that succeeded', () => {
+    const { status, hooks } = step('release');
+    expect(status).toBe('deployed');
+    const jobs = hooks.filter((h: any) => h.kind === 'Job');
+    expect(jobs.map((h: any) => h.name).sort()).toEqual(expect.arrayContaining([expect.stringMatching(/migrate/), expect.stringMatching(/bootstrap/)]));
+    for (const job of jobs) expect(job).toMatchObject({ phase: 'Succeeded' });
+  });
+
+  it('serves /readyz, /docs with every asset it references, and /openapi.json through a port-forward', () => {
     expect(step('readyz').status).toBe(200);
+    const docs = step('docs');
+    expect(docs.status).toBe(200);
+    expect(docs.assets.length).toBeGreaterThanOrEqual(4);
+    for (const asset of docs.assets) expect(asset).toMatchObject({ status: 200 });
+    expect(docs.openapiStatus).toBe(200);
+    expect(docs.openapi).toMatch(/^3\.1/);
   });
 
   it('adds and deletes a book', () => {
     const add = step('add');
     expect(add.status).toBe(201);
     expect(add.location).toBe(`/books/${add.book.id}`);
-    expect(add.book).toMatchObject(add.sent);
+    expect(add.book).toEqual({ id: expect.any(Number), ...add.sent });
     expect(step('delete').status).toBe(204);
   });
 
-  it('publishes BookAdded then BookDeleted on books.events, keyed by the book id', () => {
+  it('publishes BookAdded then BookDeleted on books.events: key = book id, headers id and type, value = the book', () => {
     const { book } = step('add');
     const { records } = step('events');
     expect(records.map((r: any) => r.headers.type)).toEqual(['BookAdded', 'BookDeleted']);
     for (const record of records) {
       expect(record.key).toBe(String(book.id));
+      expect(Object.keys(record.headers).sort()).toEqual(['id', 'type']);
       expect(record.headers.id).toMatch(UUID);
-      expect(JSON.parse(record.value)).toMatchObject({ id: book.id, title: book.title, author: book.author, price: book.price });
+      expect(JSON.parse(record.value)).toEqual(book);
     }
     expect(records[0].headers.id).not.toBe(records[1].headers.id);
+    expect(records[0].partition).toBe(records[1].partition);
+    expect(records[1].offset).toBeGreaterThan(records[0].offset);
+  });
+
+  it('reads the topic from inside the broker pod without restarting the broker', () => {
+    const { restartsBefore, restartsAfter } = step('broker');
+    expect(restartsAfter).toBe(restartsBefore);
+  });
+
+  it('renders a ServiceMonitor that selects the Service as deployed', () => {
+    const { selector, serviceLabels } = step('servicemonitor');
+    expect(selector).not.toBeNull();
+    expect(Object.keys(selector).length).toBeGreaterThan(0);
+    expect(serviceLabels).toMatchObject(selector);
+  });
+
+  it('passes helm test', () => {
+    const { code, output } = step('helm-test');
+    expect({ code, output }).toMatchObject({ code: 0 });
+    expect(output).toMatch(/Phase:\s+Succeeded/);
+  });
+
+  it('npm run status: 0 when ready; non-zero with the reason when the connector is paused, then 0 again', () => {
+    expect(step('status-ready')).toMatchObject({ code: 0 });
+    expect(step('status-ready').output).toContain('pipeline ready');
+    const paused = step('status-paused');
+    expect(paused.code).toBe(1);
+    expect(paused.output).toMatch(/FAIL\s+connector book-outbox-connector\s+PAUSED/);
+    expect(step('status-resumed').code).toBe(0);
+  });
+
+  it('npm run status: non-zero with the reason while PostgreSQL is scaled to 0, then 0 again', () => {
+    const down = step('status-postgres-down');
+    expect(down.code).toBe(1);
+    expect(down.output).toMatch(/FAIL\s+Deployment book-service\s+0\/1 pods ready.*database unavailable/);
+    expect(step('status-postgres-back').code).toBe(0);
   });
 });
 

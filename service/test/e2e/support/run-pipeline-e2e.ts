@@ -1,24 +1,36 @@
-import { connect, consumeTopic, portForwardToService, waitForPipeline, type Check } from '../../../ops/pipeline';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { connect, consumeTopic, portForwardToService, waitForPipeline, type Check, type Cluster } from '../../../ops/pipeline';
+import { helm, kubectl, NAMESPACE, RELEASE, status, statusUntil } from './cluster-tools';
 
 /**
  * The cluster end-to-end run, as a child process of the jest suite (run with tsx): jest
  * here is CommonJS, @kubernetes/client-node 2.x is ESM-only. Every step prints one line
  * `E2E <json>` that the suite asserts on; the first failure ends the run.
  */
-const emit = (step: string, data: Record<string, unknown>) => console.log(`E2E ${JSON.stringify({ step, ...data })}`);
+const emit = (step: string, data: object) => console.log(`E2E ${JSON.stringify({ step, ...data })}`);
 const log = (checks: Check[]) => console.error(checks.map((c) => `${c.ok ? 'ok  ' : 'wait'} ${c.name}: ${c.detail}`).join('\n') + '\n');
 
-async function main(): Promise<void> {
-  const cluster = await connect();
+async function brokerRestarts(cluster: Cluster): Promise<number> {
+  const pods = await cluster.core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: 'strimzi.io/broker-role=true' });
+  return pods.items.flatMap((p) => p.status?.containerStatuses ?? []).reduce((n, c) => n + c.restartCount, 0);
+}
 
-  const checks = await waitForPipeline(cluster, Number(process.env.E2E_READY_TIMEOUT_MS || 15 * 60_000), log);
-  emit('pipeline', { checks });
-  if (!checks.every((c) => c.ok)) return;
-
+async function throughTheService(cluster: Cluster): Promise<void> {
   const forward = await portForwardToService(cluster);
   try {
-    const ready = await fetch(`${forward.url}/readyz`);
-    emit('readyz', { status: ready.status });
+    emit('readyz', { status: (await fetch(`${forward.url}/readyz`)).status });
+
+    const page = await fetch(`${forward.url}/docs`);
+    const html = await page.text();
+    const assets = [];
+    for (const path of [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1])) {
+      assets.push({ path, status: (await fetch(forward.url + path)).status });
+    }
+    const openapi = await fetch(`${forward.url}/openapi.json`);
+    emit('docs', { status: page.status, assets, openapiStatus: openapi.status, openapi: ((await openapi.json()) as { openapi?: string }).openapi });
 
     const book = { title: `e2e ${new Date().toISOString()}`, author: 'cluster e2e', price: 100.5 };
     const created = await fetch(`${forward.url}/books`, {
@@ -33,6 +45,7 @@ async function main(): Promise<void> {
     const deleted = await fetch(`${forward.url}/books/${body.id}`, { method: 'DELETE' });
     emit('delete', { status: deleted.status });
 
+    const before = await brokerRestarts(cluster);
     const deadline = Date.now() + Number(process.env.E2E_EVENT_TIMEOUT_MS || 180_000);
     let records: Awaited<ReturnType<typeof consumeTopic>> = [];
     while (Date.now() < deadline) {
@@ -40,9 +53,66 @@ async function main(): Promise<void> {
       if (records.length >= 2) break;
     }
     emit('events', { records });
+    emit('broker', { restartsBefore: before, restartsAfter: await brokerRestarts(cluster) });
   } finally {
     await forward.close();
   }
+}
+
+/** The ServiceMonitor the chart renders for this release's values (with monitoring on) selects the live Service. */
+async function serviceMonitorSelection(cluster: Cluster): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'e2e-values-'));
+  try {
+    const values = helm('get', 'values', RELEASE, '-n', NAMESPACE, '-o', 'yaml');
+    if (values.code !== 0) throw new Error(`helm get values: ${values.output}`);
+    writeFileSync(join(dir, 'values.yaml'), values.output);
+    const rendered = helm('template', RELEASE, 'helm/book-service', '-n', NAMESPACE, '-f', join(dir, 'values.yaml'),
+      '--set', 'serviceMonitor.enabled=true', '--show-only', 'templates/servicemonitor.yaml');
+    if (rendered.code !== 0) throw new Error(`helm template: ${rendered.output}`);
+    const monitor = parseAllDocuments(rendered.output).map((d) => d.toJS()).find((o) => o?.kind === 'ServiceMonitor');
+    const service = await cluster.core.readNamespacedService({ name: RELEASE, namespace: NAMESPACE });
+    emit('servicemonitor', { selector: monitor?.spec?.selector?.matchLabels ?? null, serviceLabels: service.metadata?.labels ?? {} });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const cluster = await connect();
+
+  const checks = await waitForPipeline(cluster, Number(process.env.E2E_READY_TIMEOUT_MS || 15 * 60_000), log);
+  emit('pipeline', { checks });
+  if (!checks.every((c) => c.ok)) return;
+
+  const release = JSON.parse(helm('status', RELEASE, '-n', NAMESPACE, '-o', 'json').output);
+  emit('release', {
+    status: release.info?.status,
+    hooks: (release.hooks ?? []).map((h: any) => ({ name: h.name, kind: h.kind, events: h.events, phase: h.last_run?.phase })),
+  });
+
+  await throughTheService(cluster);
+  await serviceMonitorSelection(cluster);
+
+  const test = helm('test', RELEASE, '-n', NAMESPACE, '--logs', '--timeout', '5m');
+  emit('helm-test', { code: test.code, output: test.output.slice(-2000) });
+
+  emit('status-ready', status());
+
+  kubectl('patch', 'kafkaconnector', 'book-outbox-connector', '--type=merge', '-p', '{"spec":{"state":"paused"}}');
+  try {
+    emit('status-paused', await statusUntil('connector paused', 180_000, (r) => r.code !== 0 && /PAUSED/.test(r.output)));
+  } finally {
+    kubectl('patch', 'kafkaconnector', 'book-outbox-connector', '--type=json', '-p', '[{"op":"remove","path":"/spec/state"}]');
+  }
+  emit('status-resumed', await statusUntil('connector running again', 300_000, (r) => r.code === 0));
+
+  kubectl('scale', 'statefulset/postgres', '--replicas=0');
+  try {
+    emit('status-postgres-down', await statusUntil('PostgreSQL down', 180_000, (r) => r.code !== 0 && /database unavailable/.test(r.output)));
+  } finally {
+    kubectl('scale', 'statefulset/postgres', '--replicas=1');
+  }
+  emit('status-postgres-back', await statusUntil('PostgreSQL back', 600_000, (r) => r.code === 0));
 }
 
 main().then(

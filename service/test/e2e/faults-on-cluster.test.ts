@@ -1,0 +1,39 @@
+import { clusterSkipReason, contextName, runSteps, stepOf, type Step } from './support/steps';
+
+// Pods deleted under write load on the deployed cluster, reconciled like `npm run chaos`.
+// It deletes the broker and PostgreSQL pods of the namespace, so it runs only when asked:
+// BOOK_E2E_FAULTS=1 (`npm run test:cluster` sets it).
+const skipReason = clusterSkipReason('cluster fault suite') ??
+  (process.env.BOOK_E2E_FAULTS === '1' ? undefined : 'it deletes pods of the deployed system; set BOOK_E2E_FAULTS=1 to run it');
+if (skipReason?.startsWith('it deletes')) process.stderr.write(`\ncluster fault suite skipped: ${skipReason}\n`);
+
+(skipReason ? describe.skip : describe)(`faults on the cluster of context ${contextName()}`, () => {
+  let steps = new Map<string, Step>();
+
+  beforeAll(async () => {
+    steps = await runSteps('run-faults-on-cluster.ts');
+  }, 45 * 60_000);
+
+  it('deletes the Connect, broker and service pods under write load, waiting each time for the pipeline', () => {
+    const { faults } = stepOf(steps, 'reconciliation');
+    expect(faults.map((f: any) => f.fault)).toEqual(['connect', 'broker', 'service', 'postgres']);
+    expect(stepOf(steps, 'load').writes).toBeGreaterThan(100);
+  });
+
+  it('answers 503 while the PostgreSQL pod is replaced, then recovers', () => {
+    const { outage } = stepOf(steps, 'reconciliation');
+    expect(outage.statuses['503']).toBeGreaterThan(0);
+    expect(outage.statuses['200']).toBeGreaterThan(0);
+  });
+
+  it('loses no event, invents none and keeps per-book order (client × database × topic)', () => {
+    const { reconciliation, failures } = stepOf(steps, 'reconciliation');
+    expect(failures).toEqual([]);
+    expect(reconciliation.eventsExpected).toBeGreaterThan(100);
+    expect(reconciliation).toMatchObject({ missing: 0, unexpected: 0, orderViolations: 0, contentMismatches: 0, acknowledgedNotCommitted: 0 });
+  });
+});
+
+if (skipReason) {
+  it.skip(`cluster faults (${skipReason})`, () => undefined);
+}

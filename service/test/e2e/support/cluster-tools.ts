@@ -1,0 +1,52 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { helmBinary } from '../../../ops/helm';
+import { waitFor } from '../../../stack/processes';
+
+/** Helpers of the cluster runs: the user's own commands (kubectl, helm, npm run status), run as a user would. */
+export const REPO_ROOT = join(__dirname, '../../../..');
+export const NAMESPACE = process.env.BOOKS_NAMESPACE || 'books';
+export const RELEASE = process.env.BOOK_SERVICE_RELEASE || 'book-service';
+
+export interface Ran {
+  code: number;
+  output: string;
+}
+
+export function run(cmd: string, args: string[], timeoutMs = 300_000): Ran {
+  const r = spawnSync(cmd, args, { cwd: REPO_ROOT, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
+  return { code: r.status ?? -1, output: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? r.error.message : ''}` };
+}
+
+export function kubectl(...args: string[]): Ran {
+  const ran = run('kubectl', ['-n', NAMESPACE, ...args]);
+  if (ran.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${ran.output.trim()}`);
+  return ran;
+}
+
+export function helm(...args: string[]): Ran {
+  return run(helmBinary(), args, 600_000);
+}
+
+/** `npm run status`, exactly as a user runs it. */
+export function status(): Ran {
+  return run(process.execPath, [join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), join(REPO_ROOT, 'service/ops/status.ts')], 120_000);
+}
+
+/** Polls `npm run status` until `accept` says yes; returns that run. */
+export async function statusUntil(what: string, timeoutMs: number, accept: (r: Ran) => boolean): Promise<Ran> {
+  let last: Ran | undefined;
+  try {
+    return await waitFor(`npm run status: ${what}`, timeoutMs, () => {
+      last = status();
+      return accept(last) ? last : undefined;
+    }, 5_000);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; last output (exit ${last?.code}):\n${last?.output ?? ''}`);
+  }
+}
+
+/** The first line of each failing check, for messages. */
+export function failing(r: Ran): string[] {
+  return r.output.split('\n').filter((l) => l.startsWith('FAIL'));
+}

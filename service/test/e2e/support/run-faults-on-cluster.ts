@@ -1,0 +1,132 @@
+import { randomBytes } from 'node:crypto';
+import { prng, WriteLoad } from '../../../chaos/load';
+import { failures, formatReconciliation, readDatabase, reconcile, scopeToRun, type TopicRecord } from '../../../chaos/reconcile';
+import { connect, consumeTopic, portForward, portForwardToService, waitForPipeline, type Cluster } from '../../../ops/pipeline';
+import { waitFor } from '../../../stack/processes';
+import { kubectl, NAMESPACE } from './cluster-tools';
+
+/**
+ * Faults on the deployed cluster, under a steady mixed write load through a port-forward to
+ * the Service: the Connect pod, the broker pod and the service pod are deleted in turn, each
+ * time waiting for the pipeline to be ready again; then the PostgreSQL pod, watching the
+ * service answer 503 and recover. The three ledgers (client, database, topic), scoped to this
+ * run, are reconciled as the local chaos run does. Prints `E2E <json>` lines (see steps.ts).
+ */
+const emit = (step: string, data: object) => console.log(`E2E ${JSON.stringify({ step, ...data })}`);
+const started = Date.now();
+const log = (line: string) => process.stderr.write(`[faults ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const POD_OF: Record<string, string> = {
+  connect: 'strimzi.io/cluster=book-connect,strimzi.io/kind=KafkaConnect',
+  broker: 'strimzi.io/cluster=book-kafka,strimzi.io/broker-role=true',
+  service: 'app.kubernetes.io/name=book-service,app.kubernetes.io/component=api',
+  postgres: 'app.kubernetes.io/name=postgres',
+};
+
+async function adminUrl(cluster: Cluster, port: number): Promise<string> {
+  const secret = await cluster.core.readNamespacedSecret({ name: 'postgres-admin', namespace: NAMESPACE });
+  const field = (k: string) => Buffer.from(secret.data![k], 'base64').toString();
+  return `postgres://${encodeURIComponent(field('username'))}:${encodeURIComponent(field('password'))}@127.0.0.1:${port}/books`;
+}
+
+async function readyAgain(cluster: Cluster, what: string): Promise<number> {
+  const t = Date.now();
+  const checks = await waitForPipeline(cluster, 600_000, () => undefined);
+  if (!checks.every((c) => c.ok)) throw new Error(`after deleting the ${what} pod the pipeline did not become ready: ${JSON.stringify(checks.filter((c) => !c.ok))}`);
+  return Date.now() - t;
+}
+
+async function main(): Promise<void> {
+  const cluster = await connect();
+  const seed = Number(process.env.E2E_FAULT_SEED || Date.now() % 100_000);
+  const runId = `cluster-${seed}-${randomBytes(3).toString('hex')}`;
+  const ready = await waitForPipeline(cluster, 600_000, () => undefined);
+  if (!ready.every((c) => c.ok)) throw new Error(`pipeline not ready before the fault run: ${JSON.stringify(ready.filter((c) => !c.ok))}`);
+
+  const service = await portForwardToService(cluster);
+  const load = new WriteLoad({
+    serviceUrl: () => service.url,
+    clients: 4,
+    rate: Number(process.env.E2E_FAULT_RATE || 20),
+    invalidShare: 0.1,
+    deleteShare: 0.3,
+    seed,
+    runId,
+    requestTimeoutMs: 15_000,
+  }).start();
+  log(`load started: run ${runId}, seed ${seed}`);
+  const random = prng(seed);
+  const faults: Array<{ fault: string; pod: string; atSeconds: number; readyAfterMs: number }> = [];
+  const gap = () => sleep(5_000 + random() * 10_000);
+  const deletePod = (fault: string): string => {
+    const pod = kubectl('get', 'pods', '-l', POD_OF[fault], '-o', 'jsonpath={.items[0].metadata.name}').output.trim();
+    kubectl('delete', 'pod', pod, '--wait=false');
+    log(`${fault}: deleted pod ${pod} (${load.summary()})`);
+    return pod;
+  };
+  let outage: { statuses: Record<string, number>; recoveredAfterMs: number } | undefined;
+  try {
+    for (const fault of ['connect', 'broker', 'service']) {
+      await gap();
+      const atSeconds = (Date.now() - started) / 1000;
+      const pod = deletePod(fault);
+      await sleep(5_000); // the pod is gone from the ready set before the wait starts
+      const readyAfterMs = await readyAgain(cluster, fault);
+      log(`${fault}: pipeline ready again after ${readyAfterMs} ms`);
+      faults.push({ fault, pod, atSeconds, readyAfterMs });
+    }
+
+    await gap();
+    const atSeconds = (Date.now() - started) / 1000;
+    const pod = deletePod('postgres');
+    const statuses: Record<string, number> = {};
+    const t = Date.now();
+    // /readyz through the Service while PostgreSQL is away: 503 (database unavailable), then 200 again.
+    await waitFor('the service to answer 503 and then recover', 600_000, async () => {
+      const status = await fetch(`${service.url}/readyz`, { signal: AbortSignal.timeout(5_000) }).then((r) => r.status, () => 0);
+      statuses[status] = (statuses[status] ?? 0) + 1;
+      return statuses[503] && status === 200;
+    }, 1_000);
+    outage = { statuses, recoveredAfterMs: Date.now() - t };
+    const readyAfterMs = await readyAgain(cluster, 'postgres');
+    faults.push({ fault: 'postgres', pod, atSeconds, readyAfterMs });
+    log(`postgres: /readyz ${JSON.stringify(statuses)}, pipeline ready again after ${readyAfterMs} ms`);
+    await sleep(10_000);
+  } finally {
+    const ledger = await load.stop();
+    await service.close();
+    emit('load', { requests: ledger.requests, writes: ledger.writes.length });
+    log(`load stopped: ${load.summary()}`);
+
+    const pg = await portForward(cluster, NAMESPACE, async () => kubectl('get', 'pods', '-l', POD_OF.postgres, '-o', 'jsonpath={.items[0].metadata.name}').output.trim(), 5432);
+    try {
+      const database = await readDatabase(await adminUrl(cluster, pg.port));
+      const expected = new Set(scopeToRun(database, [], runId).database.outbox.map((r) => r.id));
+      let topic: TopicRecord[] = [];
+      const deadline = Date.now() + 300_000;
+      for (;;) {
+        topic = (await consumeTopic(cluster, 20_000)).map((r) => ({ ...r, value: JSON.parse(r.value) as unknown }));
+        const seen = new Set(topic.map((r) => r.headers.id));
+        const missing = [...expected].filter((id) => !seen.has(id)).length;
+        log(`topic read: ${topic.length} records, ${missing} of this run's ${expected.size} events not there yet`);
+        if (missing === 0 || Date.now() > deadline) break;
+        await sleep(5_000);
+      }
+      const scoped = scopeToRun(database, topic, runId);
+      const reconciliation = reconcile(ledger, scoped.database, scoped.topic);
+      process.stderr.write(`${formatReconciliation(reconciliation)}\n`);
+      emit('reconciliation', { runId, seed, faults, outage, reconciliation, failures: failures(reconciliation) });
+    } finally {
+      await pg.close();
+    }
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    emit('error', { message: error instanceof Error ? error.stack ?? error.message : String(error) });
+    process.exit(1);
+  },
+);
