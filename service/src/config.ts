@@ -1,6 +1,11 @@
+import { DatabaseTls, parseDatabaseTarget } from './db/ssl';
+
 /** Service configuration from environment variables, validated once at start. */
 export interface Config {
+  /** Without TLS parameters: those are in databaseTls. */
   databaseUrl: string;
+  /** sslmode and CA bundle, libpq semantics (db/ssl.ts). */
+  databaseTls: DatabaseTls;
   port: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   dbPoolMax: number;
@@ -83,8 +88,12 @@ function databaseUrl(env: Env, problems: string[]): string {
 
 export function loadConfig(env: Env = process.env): Config {
   const read = new Reader(env);
+  const url = databaseUrl(env, read.problems);
+  const { target, problems: tlsProblems } = parseDatabaseTarget(url, env);
+  read.problems.push(...tlsProblems);
   const config: Config = {
-    databaseUrl: databaseUrl(env, read.problems),
+    databaseUrl: target.url,
+    databaseTls: target.tls,
     port: read.int('PORT', 8000, 0, 65535),
     logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
     dbPoolMax: read.int('DB_POOL_MAX', 10, 1, 500),

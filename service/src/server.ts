@@ -16,7 +16,7 @@ export interface RunningService {
 }
 
 export async function startService(config: Config, logger: Logger): Promise<RunningService> {
-  const sequelize = createSequelize({ url: config.databaseUrl, poolMax: config.dbPoolMax });
+  const sequelize = createSequelize({ url: config.databaseUrl, tls: config.databaseTls, poolMax: config.dbPoolMax });
   const lifecycle: Lifecycle = { draining: false };
   const store = new BookStore(sequelize, config.outbox.retentionSeconds);
   const app = createApp({ sequelize, store, logger, lifecycle, slot: config.outbox.slot });

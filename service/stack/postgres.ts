@@ -34,7 +34,21 @@ export interface PostgresOptions {
   /** fsync off makes tests faster; benchmarks keep it on. */
   fsync?: boolean;
   settings?: Record<string, string>;
+  /** Serve TLS with this key and certificate (PEM); `only` refuses unencrypted TCP connections (hostssl lines). */
+  tls?: PostgresTls;
   log?: (line: string) => void;
+}
+
+export interface PostgresTls {
+  certificate: string;
+  key: string;
+  only?: boolean;
+}
+
+/** pg_hba.conf: local connections trusted, TCP (and replication, for Debezium) with a password, over TLS when `tlsOnly`. */
+function hbaLines(address: string, tlsOnly: boolean): string {
+  const host = tlsOnly ? 'hostssl' : 'host';
+  return `local all all trust\n${host} all all ${address} scram-sha-256\n${host} replication all ${address} scram-sha-256\n`;
 }
 
 const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
@@ -100,10 +114,12 @@ class ProcessPostgres implements PostgresServer {
     execFileSync(cmd, args, { stdio: 'pipe' });
     rmSync(pwfile);
     // Replication connections (Debezium) come over TCP with a password.
-    writeFileSync(
-      join(this.dataDir, 'pg_hba.conf'),
-      'local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\nhost replication all 127.0.0.1/32 scram-sha-256\n',
-    );
+    writeFileSync(join(this.dataDir, 'pg_hba.conf'), hbaLines('127.0.0.1/32', !!this.options.tls?.only));
+    if (this.options.tls) {
+      writeFileSync(join(this.dataDir, 'server.crt'), this.options.tls.certificate);
+      // PostgreSQL refuses a key others can read.
+      writeFileSync(join(this.dataDir, 'server.key'), this.options.tls.key, { mode: 0o600 });
+    }
     chownToServerUser(this.dataDir);
   }
 
@@ -114,6 +130,9 @@ class ProcessPostgres implements PostgresServer {
       port: String(this.port),
       unix_socket_directories: this.dir,
       fsync: this.options.fsync ? 'on' : 'off',
+      ...(this.options.tls
+        ? { ssl: 'on', ssl_cert_file: join(this.dataDir, 'server.crt'), ssl_key_file: join(this.dataDir, 'server.key') }
+        : {}),
       ...this.options.settings,
     };
     const args = ['-D', this.dataDir, ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])];
@@ -157,6 +176,7 @@ class ProcessPostgres implements PostgresServer {
 }
 
 const OWNER_LABEL = 'book-service.owner';
+const TLS_DIR = '/book-tls';
 
 function processAlive(pid: number): boolean {
   try {
@@ -178,6 +198,7 @@ class ContainerPostgres implements PostgresServer {
   readonly superuser = 'postgres';
   readonly superuserPassword = randomBytes(12).toString('hex');
   private id?: string;
+  private tls = false;
 
   constructor(
     readonly port: number,
@@ -199,8 +220,26 @@ class ContainerPostgres implements PostgresServer {
         return this;
       }
     }
-    const settings = { ...LOGICAL_SETTINGS, fsync: options.fsync ? 'on' : 'off', ...options.settings };
-    const started = await new LoopbackContainer(POSTGRES_IMAGE)
+    const tls = options.tls;
+    this.tls = !!tls;
+    const settings = {
+      ...LOGICAL_SETTINGS,
+      fsync: options.fsync ? 'on' : 'off',
+      ...(tls ? { ssl: 'on', ssl_cert_file: `${TLS_DIR}/server.crt`, ssl_key_file: `${TLS_DIR}/server.key`, hba_file: `${TLS_DIR}/pg_hba.conf` } : {}),
+      ...options.settings,
+    };
+    const container = new LoopbackContainer(POSTGRES_IMAGE);
+    if (tls) {
+      // Copied files belong to root; PostgreSQL wants its key owned by itself and private.
+      container
+        .withCopyContentToContainer([
+          { content: tls.certificate, target: `${TLS_DIR}/server.crt`, mode: 0o644 },
+          { content: tls.key, target: `${TLS_DIR}/server.key`, mode: 0o600 },
+          { content: hbaLines('all', !!tls.only), target: `${TLS_DIR}/pg_hba.conf`, mode: 0o644 },
+        ])
+        .withEntrypoint(['sh', '-c', `chown postgres:postgres ${TLS_DIR}/server.key && exec docker-entrypoint.sh "$@"`, 'sh']);
+    }
+    const started = await container
       .withEnvironment({ POSTGRES_USER: this.superuser, POSTGRES_PASSWORD: this.superuserPassword })
       .withCommand(['postgres', ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])])
       .publishOnLoopback(5432, this.port)
@@ -220,7 +259,10 @@ class ContainerPostgres implements PostgresServer {
 
   private async waitReady(): Promise<void> {
     await waitFor(`PostgreSQL container on port ${this.port}`, 60_000, async () => {
-      const client = new Client({ connectionString: this.url(this.superuser, this.superuserPassword, 'postgres') });
+      const client = new Client({
+        connectionString: this.url(this.superuser, this.superuserPassword, 'postgres'),
+        ssl: this.tls ? { rejectUnauthorized: false } : false,
+      });
       client.on('error', () => undefined);
       try {
         await client.connect();

@@ -75,6 +75,7 @@ appears in a rendered manifest, and any password works (no URL encoding).
   value: {{ .root.Values.database.name | quote }}
 - name: PGSSLMODE
   value: {{ .root.Values.database.sslMode | quote }}
+{{- include "book-service.caEnv" .root }}
 - name: PGUSER
   valueFrom:
     secretKeyRef:

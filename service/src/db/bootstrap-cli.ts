@@ -1,21 +1,30 @@
 import { bootstrapRoles } from './roles';
+import { databaseTarget, DatabaseTlsError, describeTls } from './ssl';
 
 /**
  * `npm run db:bootstrap`: creates the roles and the database. Reads
  * ADMIN_DATABASE_URL (a superuser, or a role with CREATEROLE and CREATEDB),
  * BOOK_DATABASE (default books) and BOOK_OWNER_PASSWORD, BOOK_APP_PASSWORD,
  * BOOK_CDC_PASSWORD from the environment, never from arguments or files in the repo.
+ * TLS: sslmode/sslrootcert in ADMIN_DATABASE_URL, else PGSSLMODE/PGSSLROOTCERT (ssl.ts).
  */
 async function main(): Promise<void> {
   const env = process.env;
   const missing = ['ADMIN_DATABASE_URL', 'BOOK_OWNER_PASSWORD', 'BOOK_APP_PASSWORD', 'BOOK_CDC_PASSWORD'].filter((k) => !env[k]);
   if (missing.length) throw new Error(`missing environment variables: ${missing.join(', ')}`);
   const database = env.BOOK_DATABASE || 'books';
-  await bootstrapRoles(env.ADMIN_DATABASE_URL!, database, {
-    owner: env.BOOK_OWNER_PASSWORD!,
-    app: env.BOOK_APP_PASSWORD!,
-    cdc: env.BOOK_CDC_PASSWORD!,
-  });
+  // Checked first, so that a wrong sslmode is reported as such (never with the URL).
+  const { tls } = databaseTarget(env.ADMIN_DATABASE_URL!, env, 'ADMIN_DATABASE_URL');
+  try {
+    await bootstrapRoles(env.ADMIN_DATABASE_URL!, database, {
+      owner: env.BOOK_OWNER_PASSWORD!,
+      app: env.BOOK_APP_PASSWORD!,
+      cdc: env.BOOK_CDC_PASSWORD!,
+    });
+  } catch (error) {
+    if (error instanceof DatabaseTlsError) throw error;
+    throw new Error(`${error instanceof Error ? error.message : String(error)} (${describeTls(tls)})`, { cause: error });
+  }
   console.log(`roles book_owner, book_app, book_cdc and database ${database} are ready`);
 }
 

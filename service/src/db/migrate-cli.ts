@@ -1,13 +1,22 @@
-import { loadConfig } from '../config';
+import { ConfigError, loadConfig } from '../config';
 import { createLogger } from '../logger';
 import { migrate } from './migrator';
 import { createSequelize } from './sequelize';
+import { describeTls } from './ssl';
 
-/** `npm run migrate`: applies pending migrations with DATABASE_URL (the owner role). */
+/**
+ * `npm run migrate`: applies pending migrations with DATABASE_URL (the owner role), or
+ * PGHOST/PGUSER/…; TLS from sslmode/sslrootcert in the URL or PGSSLMODE/PGSSLROOTCERT.
+ */
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  const sequelize = createSequelize({ url: config.databaseUrl, poolMax: 1, applicationName: 'book-service-migrate' });
+  const sequelize = createSequelize({
+    url: config.databaseUrl,
+    tls: config.databaseTls,
+    poolMax: 1,
+    applicationName: 'book-service-migrate',
+  });
   try {
     const applied = await migrate(sequelize, {
       publication: config.outbox.publication,
@@ -16,12 +25,14 @@ async function main(): Promise<void> {
       cdcRole: process.env.DB_CDC_ROLE || 'book_cdc',
     });
     logger.info({ applied }, applied.length ? 'migrations applied' : 'database schema is up to date');
+  } catch (error) {
+    throw new Error(`${error instanceof Error ? error.message : String(error)} (${describeTls(config.databaseTls)})`, { cause: error });
   } finally {
     await sequelize.close();
   }
 }
 
 main().catch((error: unknown) => {
-  console.error(`migration failed: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
+  console.error(error instanceof ConfigError ? error.message : `migration failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(error instanceof ConfigError ? 2 : 1);
 });

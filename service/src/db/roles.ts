@@ -1,4 +1,5 @@
 import { Client, escapeIdentifier, escapeLiteral } from 'pg';
+import { pgClientConfig } from './ssl';
 
 export interface RolePasswords {
   owner: string;
@@ -25,7 +26,8 @@ export async function bootstrapRoles(
   passwords: RolePasswords,
   roles: RoleNames = DEFAULT_ROLES,
 ): Promise<void> {
-  const admin = new Client({ connectionString: adminUrl });
+  // TLS from sslmode/sslrootcert in the URL, else PGSSLMODE/PGSSLROOTCERT (libpq semantics, see ssl.ts).
+  const admin = new Client(pgClientConfig(adminUrl, process.env, 'ADMIN_DATABASE_URL'));
   await admin.connect();
   try {
     const attributes: Record<keyof RoleNames, string> = { owner: 'LOGIN REPLICATION', app: 'LOGIN', cdc: 'LOGIN REPLICATION' };

@@ -2,8 +2,8 @@ import { grantIfRoleExists, MigrationContext } from './context';
 
 export const name = '0003-create-idempotency-keys';
 
-export async function up({ context: { sequelize, settings } }: { context: MigrationContext }): Promise<void> {
-  await sequelize.query(`
+export async function up({ context: { query, settings } }: { context: MigrationContext }): Promise<void> {
+  await query(`
     CREATE TABLE idempotency_keys (
       key varchar(255) PRIMARY KEY,
       request_hash char(64) NOT NULL,
@@ -11,10 +11,10 @@ export async function up({ context: { sequelize, settings } }: { context: Migrat
       body jsonb,
       created_at timestamptz NOT NULL DEFAULT now()
     )`);
-  await sequelize.query('CREATE INDEX idempotency_keys_created_at_idx ON idempotency_keys (created_at)');
-  await grantIfRoleExists(sequelize, settings.appRole, 'GRANT SELECT, INSERT, UPDATE, DELETE ON idempotency_keys');
+  await query('CREATE INDEX idempotency_keys_created_at_idx ON idempotency_keys (created_at)');
+  await grantIfRoleExists(query, settings.appRole, 'GRANT SELECT, INSERT, UPDATE, DELETE ON idempotency_keys');
 }
 
-export async function down({ context: { sequelize } }: { context: MigrationContext }): Promise<void> {
-  await sequelize.query('DROP TABLE idempotency_keys');
+export async function down({ context: { query } }: { context: MigrationContext }): Promise<void> {
+  await query('DROP TABLE idempotency_keys');
 }

@@ -1,4 +1,4 @@
-import { QueryInterface, Sequelize } from 'sequelize';
+import { QueryInterface, Sequelize, Transaction } from 'sequelize';
 
 export interface MigrationSettings {
   publication: string;
@@ -8,15 +8,49 @@ export interface MigrationSettings {
   cdcRole: string;
 }
 
+/** Runs one SQL statement (named `:replacements`) in the migration's transaction, if any; returns the rows. */
+export type MigrationQuery = <T = Record<string, unknown>>(sql: string, replacements?: Record<string, unknown>) => Promise<T[]>;
+
 export interface MigrationContext {
   sequelize: Sequelize;
   queryInterface: QueryInterface;
   settings: MigrationSettings;
+  /**
+   * The transaction `up` runs in (see migrator.ts). Every statement must use it: `query`
+   * does; a bare `sequelize.query` would wait for a second connection the pool may not have.
+   */
+  transaction?: Transaction;
+  query: MigrationQuery;
 }
 
-/** Runs a GRANT only if the role exists, so a single-role development database migrates too. */
-export async function grantIfRoleExists(sequelize: Sequelize, role: string, grant: string): Promise<void> {
-  await sequelize.query(
+/**
+ * A schema migration. `up` runs in one transaction, together with the record that the
+ * migration is done, so a failure leaves nothing behind and the retry starts afresh.
+ *
+ * `afterCommit` holds the steps PostgreSQL cannot run in a transaction that has written
+ * (creating a logical replication slot). It runs after `up` commits, and the migration is
+ * recorded only when it succeeds, so after a failure there the retry runs `up` again on
+ * a committed schema: a migration with `afterCommit` must make both `up` and `afterCommit`
+ * idempotent (IF NOT EXISTS, create only if missing, check what exists).
+ */
+export interface Migration {
+  name: string;
+  up(params: { context: MigrationContext }): Promise<void>;
+  afterCommit?(params: { context: MigrationContext }): Promise<void>;
+  down(params: { context: MigrationContext }): Promise<void>;
+}
+
+/** `query` bound to a transaction (or none). */
+export function boundQuery(sequelize: Sequelize, transaction?: Transaction): MigrationQuery {
+  return async <T>(sql: string, replacements?: Record<string, unknown>) => {
+    const [rows] = await sequelize.query(sql, { replacements, transaction });
+    return rows as T[];
+  };
+}
+
+/** Runs a GRANT only if the role exists, so a single-role development database migrates too. Idempotent. */
+export async function grantIfRoleExists(query: MigrationQuery, role: string, grant: string): Promise<void> {
+  await query(
     `DO $$ BEGIN
        IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${role}') THEN
          ${grant} TO "${role}";

@@ -24,6 +24,16 @@ export const VARIANTS: Record<string, RenderOptions> = {
   },
   /** What skaffold deploys on kind: role bootstrap and the CDC resources. */
   kind: { values: [join(CHART_DIR, 'values-kind.yaml')], set: ['image.repository=book-service', 'image.tag=dev'] },
+  /** A managed PostgreSQL with a private CA: verify-full, the CA bundle from a Secret, role bootstrap on. */
+  'database TLS': {
+    set: [
+      'database.host=books.abc123.eu-west-1.rds.amazonaws.com',
+      'database.sslMode=verify-full',
+      'database.sslRootCert.secretName=rds-ca',
+      'database.sslRootCert.key=global-bundle.pem',
+      'dbBootstrap.enabled=true',
+    ],
+  },
   /** CDC into another cluster: other namespace, database host and Strimzi cluster names. */
   'cdc elsewhere': {
     release: 'shop',
