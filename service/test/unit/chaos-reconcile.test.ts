@@ -1,5 +1,5 @@
 import { LoadLedger } from '../../chaos/load';
-import { DatabaseLedger, failures, OutboxRow, reconcile, TopicRecord } from '../../chaos/reconcile';
+import { DatabaseLedger, failures, OutboxRow, reconcile, scopeToRun, TopicRecord } from '../../chaos/reconcile';
 
 // The reconciliation must be able to fail: each defect it exists to catch, made up here, is caught.
 const book = (id: number, title: string) => ({ id, title, author: 'a', price: 1.5 });
@@ -85,5 +85,31 @@ describe('reconcile', () => {
     expect(invented.unexplainedCommits).toBe(1);
     expect(invented.invalidWritten).toBe(1);
     expect(invented.booksMismatched).toBe(1);
+  });
+});
+
+describe('scopeToRun', () => {
+  it("keeps this run's rows and records, so a shared database and topic reconcile, and still sees this run's defects", () => {
+    const ours = (id: string, bookId: number, type: OutboxRow['type']) => row(id, bookId, type, `chaos run-7:0:${bookId}`);
+    const rows = [ours('e1', 1, 'BookAdded'), ours('e2', 1, 'BookDeleted'), ours('e3', 2, 'BookAdded'), row('x1', 9, 'BookAdded', 'e2e other writer')];
+    const stray = record(ours('e9', 5, 'BookAdded'), 0, 7); // on the topic with no commit: must stay in scope
+    const topic = [record(rows[0], 0, 0), record(rows[1], 0, 1), record(rows[3], 0, 2), stray];
+    const { database, topic: scoped } = scopeToRun({ outbox: rows, books: [2, 9] }, topic, 'run-7');
+    expect(database.outbox.map((r) => r.id)).toEqual(['e1', 'e2', 'e3']);
+    expect(database.books).toEqual([2]);
+    expect(scoped.map((r) => r.headers.id)).toEqual(['e1', 'e2', 'e9']);
+
+    const client: LoadLedger = {
+      requests: 3,
+      writes: [
+        { type: 'BookAdded', title: 'chaos run-7:0:1', bookId: 1, outcome: 'acknowledged' },
+        { type: 'BookDeleted', bookId: 1, outcome: 'acknowledged' },
+        { type: 'BookAdded', title: 'chaos run-7:0:2', bookId: 2, outcome: 'acknowledged' },
+      ],
+      invalid: [],
+      wronglyRejected: [],
+    };
+    const r = reconcile(client, database, scoped);
+    expect(r).toMatchObject({ missing: 1, unexpected: 1, unexplainedCommits: 0 });
   });
 });

@@ -30,10 +30,16 @@ async function adminUrl(cluster: Cluster, port: number): Promise<string> {
   return `postgres://${encodeURIComponent(field('username'))}:${encodeURIComponent(field('password'))}@127.0.0.1:${port}/books`;
 }
 
-async function readyAgain(cluster: Cluster, what: string): Promise<number> {
+/** The deleted pod's replacement Ready (a new uid), then the whole pipeline (Strimzi's statuses lag behind pods). */
+async function readyAgain(cluster: Cluster, fault: string, oldUid: string): Promise<number> {
   const t = Date.now();
+  await waitFor(`a new ${fault} pod to be Ready`, 600_000, async () => {
+    const pods = await cluster.core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: POD_OF[fault] });
+    return pods.items.some((p) => p.metadata?.uid !== oldUid && !p.metadata?.deletionTimestamp &&
+      p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+  }, 1_000);
   const checks = await waitForPipeline(cluster, 600_000, () => undefined);
-  if (!checks.every((c) => c.ok)) throw new Error(`after deleting the ${what} pod the pipeline did not become ready: ${JSON.stringify(checks.filter((c) => !c.ok))}`);
+  if (!checks.every((c) => c.ok)) throw new Error(`after deleting the ${fault} pod the pipeline did not become ready: ${JSON.stringify(checks.filter((c) => !c.ok))}`);
   return Date.now() - t;
 }
 
@@ -59,27 +65,26 @@ async function main(): Promise<void> {
   const random = prng(seed);
   const faults: Array<{ fault: string; pod: string; atSeconds: number; readyAfterMs: number }> = [];
   const gap = () => sleep(5_000 + random() * 10_000);
-  const deletePod = (fault: string): string => {
-    const pod = kubectl('get', 'pods', '-l', POD_OF[fault], '-o', 'jsonpath={.items[0].metadata.name}').output.trim();
+  const deletePod = (fault: string): { pod: string; uid: string } => {
+    const [pod, uid] = kubectl('get', 'pods', '-l', POD_OF[fault], '-o', 'jsonpath={.items[0].metadata.name} {.items[0].metadata.uid}').output.trim().split(' ');
     kubectl('delete', 'pod', pod, '--wait=false');
     log(`${fault}: deleted pod ${pod} (${load.summary()})`);
-    return pod;
+    return { pod, uid };
   };
   let outage: { statuses: Record<string, number>; recoveredAfterMs: number } | undefined;
   try {
     for (const fault of ['connect', 'broker', 'service']) {
       await gap();
       const atSeconds = (Date.now() - started) / 1000;
-      const pod = deletePod(fault);
-      await sleep(5_000); // the pod is gone from the ready set before the wait starts
-      const readyAfterMs = await readyAgain(cluster, fault);
+      const { pod, uid } = deletePod(fault);
+      const readyAfterMs = await readyAgain(cluster, fault, uid);
       log(`${fault}: pipeline ready again after ${readyAfterMs} ms`);
       faults.push({ fault, pod, atSeconds, readyAfterMs });
     }
 
     await gap();
     const atSeconds = (Date.now() - started) / 1000;
-    const pod = deletePod('postgres');
+    const { pod, uid } = deletePod('postgres');
     const statuses: Record<string, number> = {};
     const t = Date.now();
     // /readyz through the Service while PostgreSQL is away: 503 (database unavailable), then 200 again.
@@ -89,7 +94,7 @@ async function main(): Promise<void> {
       return statuses[503] && status === 200;
     }, 1_000);
     outage = { statuses, recoveredAfterMs: Date.now() - t };
-    const readyAfterMs = await readyAgain(cluster, 'postgres');
+    const readyAfterMs = await readyAgain(cluster, 'postgres', uid);
     faults.push({ fault: 'postgres', pod, atSeconds, readyAfterMs });
     log(`postgres: /readyz ${JSON.stringify(statuses)}, pipeline ready again after ${readyAfterMs} ms`);
     await sleep(10_000);
