@@ -96,9 +96,61 @@ appears in a rendered manifest, and any password works (no URL encoding).
 {{- toYaml .Values.podSecurityContext }}
 {{- end }}
 
-{{/* Hook ordering: secrets (-20) < role bootstrap (-10) < migrations (0). */}}
+{{/*
+Hook ordering: chart-made Secrets (-20) < role bootstrap (-10) < migrations (0).
+Every hook Job is deleted once it succeeded (nothing is left after `helm uninstall`)
+and before it runs again; a failed one stays for `kubectl logs` until the next run
+or its ttlSecondsAfterFinished.
+*/}}
 {{- define "book-service.hookAnnotations" -}}
 helm.sh/hook: pre-install,pre-upgrade
 helm.sh/hook-weight: {{ .weight | quote }}
-helm.sh/hook-delete-policy: before-hook-creation{{ if .succeeded }},hook-succeeded{{ end }}
+helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded
+{{- end }}
+
+{{/*
+The Secrets the chart makes: the app and owner roles without existingSecret, and the
+CDC role without cdc.database.passwordSecret when CDC or the role bootstrap needs it.
+A YAML list of {name, data}; a missing password fails the render.
+*/}}
+{{- define "book-service.chartMadeSecrets" -}}
+{{- $out := list }}
+{{- range $role := list "app" "owner" }}
+{{- $cfg := index $.Values.database $role }}
+{{- if not $cfg.existingSecret }}
+{{- $password := required (printf "database.%s.password is required when database.%s.existingSecret is empty" $role $role) $cfg.password }}
+{{- $out = append $out (dict "name" (include "book-service.dbSecretName" (dict "root" $ "role" $role)) "data" (dict "username" $cfg.username "password" $password)) }}
+{{- end }}
+{{- end }}
+{{- $cdc := $.Values.cdc.database }}
+{{- if and (or $.Values.cdc.enabled $.Values.dbBootstrap.enabled) (not $cdc.passwordSecret) }}
+{{- $password := required "cdc.database.password is required when cdc.database.passwordSecret is empty (the chart then makes the Secret of the CDC role)" $cdc.password }}
+{{- $out = append $out (dict "name" (include "book-service.cdcSecretName" $) "data" (dict "username" $cdc.user $cdc.passwordKey $password)) }}
+{{- end }}
+{{- toYaml $out }}
+{{- end }}
+
+{{/* Secret of the CDC role (Debezium's database.password, the role bootstrap): existing or chart-made. */}}
+{{- define "book-service.cdcSecretName" -}}
+{{- if .Values.cdc.database.passwordSecret }}
+{{- .Values.cdc.database.passwordSecret }}
+{{- else }}
+{{- printf "%s-db-cdc" (include "book-service.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+
+{{/*
+Whether a chart-made Secret must be (re)written: "true" when `existing` (what lookup
+returned; empty when rendering offline or when the Secret is missing) lacks a key of
+`data` or holds another value for it, else empty.
+*/}}
+{{- define "book-service.secretNeedsWrite" -}}
+{{- $stored := default dict (get (default dict .existing) "data") }}
+{{- $write := not .existing }}
+{{- range $key, $value := .data }}
+{{- if ne (toString $value) (b64dec (toString (get $stored $key))) }}
+{{- $write = true }}
+{{- end }}
+{{- end }}
+{{- if $write }}true{{ end }}
 {{- end }}
