@@ -154,3 +154,39 @@ returned; empty when rendering offline or when the Secret is missing) lacks a ke
 {{- end }}
 {{- if $write }}true{{ end }}
 {{- end }}
+
+{{/*
+Checks a Secret that the chart reads but does not make. `live`: rendering against a
+cluster (install, upgrade, --dry-run=server), where `existing` is what lookup returned;
+offline (helm template, lint, --dry-run) nothing can be checked. The Secret must exist
+and hold `keys`; its `username`, if it has one, must be `username`.
+dict: root, live, existing, name, keys, username (optional), what, hint.
+*/}}
+{{- define "book-service.checkSecret" -}}
+{{- if .live }}
+{{- $ns := .root.Release.Namespace }}
+{{- $name := .name }}
+{{- if not .existing }}
+{{- fail (printf "Secret %s/%s (%s) does not exist. Create it before installing, e.g. `kubectl -n %s create secret generic %s --from-literal=username=<role> --from-file=password=<file without trailing newline>`, or %s" $ns $name .what $ns $name .hint) }}
+{{- end }}
+{{- $data := default dict .existing.data }}
+{{- range $key := .keys }}
+{{- if not (hasKey $data $key) }}
+{{- fail (printf "Secret %s/%s has no key %q (keys: %s)" $ns $name $key (keys $data | sortAlpha | join ", ")) }}
+{{- end }}
+{{- end }}
+{{- if and .username (hasKey $data "username") }}
+{{- $stored := b64dec (toString (get $data "username")) }}
+{{- if ne $stored .username }}
+{{- fail (printf "Secret %s/%s has username %q, but %s is %q: set it to %q, or use a Secret of role %q" $ns $name $stored .usernameValue .username $stored .username) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* checkSecret with what lookup returns; a Secret list that answers means a live cluster (Helm's own storage needs that permission). */}}
+{{- define "book-service.requireSecret" -}}
+{{- $existing := lookup "v1" "Secret" .root.Release.Namespace .name }}
+{{- $live := or $existing (lookup "v1" "Secret" .root.Release.Namespace "") }}
+{{- include "book-service.checkSecret" (dict "root" .root "live" $live "existing" $existing "name" .name "keys" .keys "username" .username "usernameValue" .usernameValue "what" .what "hint" .hint) }}
+{{- end }}
