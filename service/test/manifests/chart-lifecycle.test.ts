@@ -73,3 +73,12 @@ describe('chart-made password Secrets', () => {
     expect(secretWrite(stored('book_app', 'p1'), 'dict "username" "book_app" "password" "p1"')).toBe('');
   });
 });
+
+describe('the KafkaTopic', () => {
+  const topic = (set: string[] = []) => render({ set: ['cdc.enabled=true', ...set] }).find((o) => o.kind === 'KafkaTopic')!;
+
+  it('survives helm uninstall by default (deleting it deletes the topic and its events)', () => {
+    expect(topic().metadata.annotations).toMatchObject({ 'helm.sh/resource-policy': 'keep' });
+    expect(topic(['cdc.topic.keepOnUninstall=false']).metadata.annotations?.['helm.sh/resource-policy']).toBeUndefined();
+  });
+});
