@@ -57,7 +57,7 @@ describe('CDC resources of the chart', () => {
     const topic = objects.find((o) => o.kind === 'KafkaTopic')!;
     expect(topic.metadata).toMatchObject({ name: topicFile.metadata.name, namespace: 'shop' });
     expect(topic.metadata.labels!['strimzi.io/cluster']).toBe('events');
-    expect(topic.spec).toEqual({ ...topicFile.spec, replicas: 3 });
+    expect(topic.spec).toEqual({ ...topicFile.spec, replicas: 3, config: { ...topicFile.spec.config, 'min.insync.replicas': 2 } });
 
     const binding = objects.find((o) => o.kind === 'RoleBinding')!;
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'debezium-connect', namespace: 'shop' }]);
@@ -178,5 +178,27 @@ describe('one set of names for publication, slot and roles', () => {
     const result = helm(['template', 'book-service', CHART_DIR, '--kube-version', '1.34.0', '--set', 'dbBootstrap.enabled=true', '--set', 'dbBootstrap.cdcSecret=other']);
     expect(result.status).not.toBe(0);
     expect(result.stderr).toContain('dbBootstrap.cdcSecret is replaced by cdc.database.passwordSecret');
+  });
+});
+
+describe('durability of books.events', () => {
+  const topic = (...set: string[]) => render({ set: ['cdc.enabled=true', ...set] }).find((o) => o.kind === 'KafkaTopic')!;
+
+  it('raises min.insync.replicas with the replication factor, so that acks=all means more than one copy', () => {
+    expect(topic().spec.config['min.insync.replicas']).toBe(topicFile.spec.config['min.insync.replicas']);
+    expect(topic('cdc.topic.replicas=3').spec).toMatchObject({ replicas: 3, config: { 'min.insync.replicas': 2 } });
+    expect(topic('cdc.topic.replicas=2').spec).toMatchObject({ replicas: 2, config: { 'min.insync.replicas': 1 } });
+    expect(topic('cdc.topic.replicas=5', 'cdc.topic.minInsyncReplicas=3').spec).toMatchObject({ replicas: 5, config: { 'min.insync.replicas': 3 } });
+  });
+
+  it('refuses a min.insync.replicas above the replication factor', () => {
+    const result = helm(['template', 'book-service', CHART_DIR, '--kube-version', '1.34.0', '--set', 'cdc.enabled=true', '--set', 'cdc.topic.replicas=2', '--set', 'cdc.topic.minInsyncReplicas=3']);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain('cdc.topic.minInsyncReplicas (3) must not exceed the replication factor (2)');
+  });
+
+  it('lets Connect create its own topics with the broker default replication factor', () => {
+    const connector = render({ set: ['cdc.enabled=true'] }).find((o) => o.kind === 'KafkaConnector')!;
+    expect(connector.spec.config['topic.creation.default.replication.factor']).toBe(-1);
   });
 });
