@@ -190,3 +190,35 @@ dict: root, live, existing, name, keys, username (optional), what, hint.
 {{- $live := or $existing (lookup "v1" "Secret" .root.Release.Namespace "") }}
 {{- include "book-service.checkSecret" (dict "root" .root "live" $live "existing" $existing "name" .name "keys" .keys "username" .username "usernameValue" .usernameValue "what" .what "hint" .hint) }}
 {{- end }}
+
+{{/*
+Init container of the hook Jobs: waits until PostgreSQL accepts connections (pg_isready's
+rule, no credentials), so the hooks do not depend on Job retries while the database is
+still starting (Skaffold, a first image pull). The Job's activeDeadlineSeconds bounds it.
+*/}}
+{{- define "book-service.waitForPostgres" -}}
+{{- if .Values.migrations.waitForDatabase }}
+initContainers:
+  - name: wait-for-postgres
+    image: {{ include "book-service.image" . | quote }}
+    imagePullPolicy: {{ .Values.image.pullPolicy }}
+    command: ["node", "--input-type=module", "--eval"]
+    args:
+      - {{ .Files.Get "files/wait-for-postgres.mjs" | quote }}
+    env:
+      - name: PGHOST
+        value: {{ .Values.database.host | quote }}
+      - name: PGPORT
+        value: {{ .Values.database.port | quote }}
+      - name: PGDATABASE
+        value: {{ .Values.database.name | quote }}
+    resources:
+      requests:
+        cpu: 10m
+        memory: 32Mi
+      limits:
+        memory: 64Mi
+    securityContext:
+      {{- include "book-service.containerSecurityContext" . | nindent 6 }}
+{{- end }}
+{{- end }}

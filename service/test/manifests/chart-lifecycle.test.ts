@@ -1,4 +1,9 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { CHART_SECRETS, render, templateWithProbe } from './support/helm';
+import { CHART_DIR } from './support/repo';
 import type { KubernetesObject } from './support/kubernetes-schemas';
 import { VARIANTS } from './support/variants';
 
@@ -80,5 +85,75 @@ describe('the KafkaTopic', () => {
   it('survives helm uninstall by default (deleting it deletes the topic and its events)', () => {
     expect(topic().metadata.annotations).toMatchObject({ 'helm.sh/resource-policy': 'keep' });
     expect(topic(['cdc.topic.keepOnUninstall=false']).metadata.annotations?.['helm.sh/resource-policy']).toBeUndefined();
+  });
+});
+
+describe('hooks and PostgreSQL start-up', () => {
+  const objects = render(VARIANTS.kind);
+  const jobs = objects.filter((o) => o.kind === 'Job');
+
+  it.each(jobs.map((j) => [j.metadata.name, j] as const))('%s waits for PostgreSQL to accept connections before it starts', (_name, job) => {
+    const spec = job.spec.template.spec;
+    expect(spec.initContainers).toHaveLength(1);
+    const wait = spec.initContainers[0];
+    expect(wait.name).toBe('wait-for-postgres');
+    expect(wait.image).toBe(spec.containers[0].image);
+    expect(wait.command).toEqual(['node', '--input-type=module', '--eval']);
+    expect(wait.args[0]).toBe(readFileSync(join(CHART_DIR, 'files', 'wait-for-postgres.mjs'), 'utf8'));
+    const env = Object.fromEntries(wait.env.map((e: any) => [e.name, e.value]));
+    expect(env).toMatchObject({ PGHOST: 'postgres.books.svc', PGPORT: '5432', PGDATABASE: 'books' });
+    // the Job's deadline bounds the wait
+    expect(job.spec.activeDeadlineSeconds).toBeGreaterThan(0);
+  });
+
+  // The wait script itself, against a server that speaks the first bytes of the protocol.
+  const waitScript = readFileSync(join(CHART_DIR, 'files', 'wait-for-postgres.mjs'), 'utf8');
+  const errorResponse = (code: string) => {
+    const fields = Buffer.concat([Buffer.from(`SFATAL\0C${code}\0Mtest\0`), Buffer.from([0])]);
+    const head = Buffer.alloc(5);
+    head.write('E', 0);
+    head.writeInt32BE(fields.length + 4, 1);
+    return Buffer.concat([head, fields]);
+  };
+  const authRequest = () => Buffer.from([0x52, 0, 0, 0, 12, 0, 0, 0, 10, 0, 0, 0]);
+
+  async function runWait(answers: Buffer[], timeoutMs: number) {
+    let connections = 0;
+    const server = createServer((socket) => {
+      const answer = answers[Math.min(connections++, answers.length - 1)];
+      socket.once('data', () => socket.end(answer));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const child = spawn(process.execPath, ['--input-type=module', '--eval', waitScript], {
+        env: { PATH: process.env.PATH, PGHOST: '127.0.0.1', PGPORT: String(port), PGDATABASE: 'books', WAIT_INTERVAL_MS: '50' },
+      });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      const code = await new Promise<number | null>((resolve) => {
+        const timer = setTimeout(() => { child.kill(); resolve(null); }, timeoutMs);
+        child.on('exit', (c) => { clearTimeout(timer); resolve(c); });
+      });
+      return { code, connections, out };
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  }
+
+  it('keeps waiting while PostgreSQL says it is starting up, and exits 0 once it asks for a password', async () => {
+    const result = await runWait([errorResponse('57P03'), errorResponse('57P03'), authRequest()], 10000);
+    expect(result).toMatchObject({ code: 0, connections: 3 });
+    expect(result.out).toContain('accepts connections');
+  });
+
+  it('counts any other error (no pg_hba entry, unknown role) as a server that is up', async () => {
+    expect((await runWait([errorResponse('28000')], 10000)).code).toBe(0);
+  });
+
+  it('does not give up while PostgreSQL is still starting (the Job deadline ends the wait)', async () => {
+    const result = await runWait([errorResponse('57P03')], 1500);
+    expect(result.code).toBeNull();
+    expect(result.connections).toBeGreaterThan(2);
   });
 });
