@@ -47,6 +47,15 @@ describe('.github/workflows/ci.yaml', () => {
     expect([...order].sort((a, b) => a - b)).toEqual(order);
   });
 
+  it('uses a kubectl within one minor version of the kind node (kind-action would pick its own default)', () => {
+    const kind = steps('kind').find((s) => String(s.uses).startsWith('helm/kind-action@'));
+    const node = /^v1\.(\d+)\./.exec(String(kind.with.node_image ?? '').split(':')[1] ?? 'v1.34.');
+    expect(String(kind.with.version)).toBe('v0.30.0'); // its default node image is Kubernetes 1.34
+    const kubectl = /^v1\.(\d+)\.\d+$/.exec(String(kind.with.kubectl_version));
+    expect(kubectl).not.toBeNull();
+    expect(Math.abs(Number(kubectl![1]) - Number(node![1]))).toBeLessThanOrEqual(1);
+  });
+
   it('prints pod logs, events and the KafkaConnector status when the kind job fails', () => {
     const diagnostics = steps('kind').find((s) => s.if === 'failure()');
     expect(diagnostics.run).toMatch(/kubectl .*get events/);
