@@ -76,8 +76,16 @@ function readiness(kind: string, name: string, resource: any): Check {
   return { name: label, ok: false, detail: `not ready: ${why}` };
 }
 
+export interface CheckOptions {
+  /**
+   * Also describe the topic in Kafka (a short-lived kafka-topics.sh in the broker pod) and
+   * compare its partitions with the KafkaTopic spec: `npm run status` does, polling loops don't.
+   */
+  describeTopic?: boolean;
+}
+
 /** One check per part of the pipeline, in the order data flows through them. */
-export async function pipelineChecks(cluster: Cluster, names: Names = DEFAULT_NAMES): Promise<Check[]> {
+export async function pipelineChecks(cluster: Cluster, names: Names = DEFAULT_NAMES, options: CheckOptions = {}): Promise<Check[]> {
   const ns = names.namespace;
   const [kafka, connect, connector, topic] = await Promise.all([
     strimzi(cluster, ns, 'kafkas', names.kafka),
@@ -87,7 +95,8 @@ export async function pipelineChecks(cluster: Cluster, names: Names = DEFAULT_NA
   ]);
   const checks: Check[] = [
     readiness('Kafka', names.kafka, kafka),
-    readiness('KafkaTopic', names.topic, topic),
+    topicReadiness(names.topic, topic),
+    ...(options.describeTopic && topic ? [await topicShape(cluster, names, topic)] : []),
     readiness('KafkaConnect', names.connect, connect),
     readiness('KafkaConnector', names.connector, connector),
   ];
@@ -141,6 +150,135 @@ async function unreadyReasons(cluster: Cluster, names: Names, deployment: K8s.V1
   }
   if (pods.items.length === 0) reasons.push('no pods');
   return reasons.length ? `; ${reasons.join('; ')}` : '';
+}
+
+/**
+ * A KafkaTopic without any status was never seen by a Topic Operator: Strimzi's Topic
+ * Operator watches one namespace (the Kafka's, unless told otherwise), and Connect then
+ * auto-creates the topic with the broker's defaults (1 partition, no per-book order across
+ * the spec's partitions). Say so instead of "no Ready condition yet".
+ */
+export function topicReadiness(name: string, resource: any): Check {
+  const check = readiness('KafkaTopic', name, resource);
+  if (resource && !resource.status) {
+    return {
+      ...check,
+      detail:
+        'not reconciled: no status at all, so no Topic Operator watches this namespace (Strimzi runs it for the Kafka\'s ' +
+        'own namespace only; see docs/kubernetes.md). Connect may have auto-created the topic with the broker defaults',
+    };
+  }
+  return check;
+}
+
+export interface TopicDescription {
+  partitions: number;
+  replicationFactor: number;
+}
+
+/** The summary line of `kafka-topics.sh --describe --topic <t>` (PartitionCount, ReplicationFactor). */
+export function parseTopicDescription(text: string, topic: string): TopicDescription | undefined {
+  for (const line of text.split('\n')) {
+    const fields = Object.fromEntries(
+      line.split('\t').map((f) => f.trim()).filter((f) => f.includes(': ')).map((f) => [f.slice(0, f.indexOf(': ')), f.slice(f.indexOf(': ') + 2)]),
+    );
+    if (fields.Topic === topic && fields.PartitionCount !== undefined) {
+      return { partitions: Number(fields.PartitionCount), replicationFactor: Number(fields.ReplicationFactor) };
+    }
+  }
+  return undefined;
+}
+
+/** The topic in Kafka against its KafkaTopic spec: partitions (the per-book order's unit) and replicas. */
+export function topicShapeCheck(name: string, spec: { partitions?: number; replicas?: number }, actual: TopicDescription | undefined): Check {
+  const label = `topic ${name} in Kafka`;
+  if (!actual) return { name: label, ok: false, detail: 'does not exist in Kafka' };
+  const problems: string[] = [];
+  if (spec.partitions !== undefined && actual.partitions !== spec.partitions) {
+    problems.push(
+      `${actual.partitions} partitions, the KafkaTopic says ${spec.partitions}` +
+        (actual.partitions < spec.partitions
+          ? ' (created by someone else, e.g. Connect with the broker default, before a Topic Operator reconciled it; raise it with kafka-topics.sh --alter --partitions, or delete and recreate the topic while nothing is written)'
+          : ' (partitions cannot be decreased: recreate the topic, or change the spec)'),
+    );
+  }
+  if (spec.replicas !== undefined && actual.replicationFactor !== spec.replicas) {
+    problems.push(`replication factor ${actual.replicationFactor}, the KafkaTopic says ${spec.replicas}`);
+  }
+  return problems.length
+    ? { name: label, ok: false, detail: problems.join('; ') }
+    : { name: label, ok: true, detail: `${actual.partitions} partitions, replication factor ${actual.replicationFactor}, as the KafkaTopic says` };
+}
+
+/**
+ * Kafka's command-line tools run inside the broker container, whose environment carries the
+ * broker's own KAFKA_HEAP_OPTS (Strimzi's jvmOptions, 768 MB here): a second JVM that size
+ * inside the broker's memory limit can get the broker OOM-killed. So: a small heap, and no
+ * inherited JMX settings or agents.
+ */
+export const TOOL_HEAP = '-Xms32m -Xmx64m';
+export function brokerToolCommand(script: string, args: string[]): string[] {
+  return ['env', '-u', 'KAFKA_OPTS', '-u', 'KAFKA_JMX_OPTS', '-u', 'JMX_PORT', `KAFKA_HEAP_OPTS=${TOOL_HEAP}`, `/opt/kafka/bin/${script}`, ...args];
+}
+
+/** kafka-console-consumer printing partition, offset, key, headers and value of every record (Kafka 4.3: --formatter-property). */
+export function consoleConsumerCommand(topic: string, timeoutMs: number): string[] {
+  return brokerToolCommand('kafka-console-consumer.sh', [
+    '--bootstrap-server', 'localhost:9092',
+    '--topic', topic,
+    '--from-beginning',
+    '--timeout-ms', String(timeoutMs),
+    '--formatter-property', 'print.partition=true',
+    '--formatter-property', 'print.offset=true',
+    '--formatter-property', 'print.key=true',
+    '--formatter-property', 'print.headers=true',
+    '--formatter-property', 'key.separator=\t',
+    '--formatter-property', 'headers.separator=,',
+    '--formatter-property', 'headers.key.separator=:',
+  ]);
+}
+
+async function runningBroker(cluster: Cluster, names: Names): Promise<string> {
+  const pods = await cluster.core.listNamespacedPod({
+    namespace: names.namespace,
+    labelSelector: `strimzi.io/cluster=${names.kafka},strimzi.io/broker-role=true`,
+  });
+  const broker = pods.items.find((p) => p.status?.phase === 'Running')?.metadata?.name;
+  if (!broker) throw new Error(`no running broker pod of Kafka ${names.kafka}`);
+  return broker;
+}
+
+/** Runs a command in the kafka container of a broker pod; resolves with its output once `done(err)` or success says so. */
+async function execInBroker(cluster: Cluster, names: Names, command: string[], done: (stderr: string) => boolean = () => false) {
+  const broker = await runningBroker(cluster, names);
+  let out = '';
+  let err = '';
+  const sink = (append: (s: string) => void) =>
+    new Writable({ write(chunk, _enc, next) { append(chunk.toString()); next(); } });
+  await new Promise<void>((resolve, reject) => {
+    new cluster.k8s.Exec(cluster.kc)
+      .exec(names.namespace, broker, 'kafka', command, sink((s) => (out += s)), sink((s) => (err += s)), null, false, (status) => {
+        if (status.status === 'Success' || done(err)) resolve();
+        else reject(new Error(`${command.find((c) => c.startsWith('/opt/kafka/bin/')) ?? command[0]} failed: ${status.message ?? ''} ${err.slice(-500)}`));
+      })
+      .catch(reject);
+  });
+  return { out, err };
+}
+
+async function topicShape(cluster: Cluster, names: Names, topic: any): Promise<Check> {
+  const name: string = topic.spec?.topicName ?? topic.metadata?.name ?? names.topic;
+  try {
+    const { out } = await execInBroker(
+      cluster,
+      names,
+      brokerToolCommand('kafka-topics.sh', ['--bootstrap-server', 'localhost:9092', '--describe', '--topic', name]),
+      (err) => /does not exist/.test(err),
+    );
+    return topicShapeCheck(name, topic.spec ?? {}, parseTopicDescription(out, name));
+  } catch (error: any) {
+    return { name: `topic ${name} in Kafka`, ok: false, detail: `cannot describe it: ${error?.message ?? String(error)}` };
+  }
 }
 
 /** Polls until every check passes or the deadline is reached; returns the last checks. */
@@ -210,46 +348,13 @@ export interface ConsumedRecord {
  * options would start a second broker-sized JVM inside the broker's memory limit.
  */
 export async function consumeTopic(cluster: Cluster, timeoutMs: number, names: Names = DEFAULT_NAMES): Promise<ConsumedRecord[]> {
-  const pods = await cluster.core.listNamespacedPod({
-    namespace: names.namespace,
-    labelSelector: `strimzi.io/cluster=${names.kafka},strimzi.io/broker-role=true`,
-  });
-  const broker = pods.items.find((p) => p.status?.phase === 'Running')?.metadata?.name;
-  if (!broker) throw new Error(`no running broker pod of Kafka ${names.kafka}`);
-  const formatter = {
-    'print.partition': 'true',
-    'print.offset': 'true',
-    'print.key': 'true',
-    'print.headers': 'true',
-    'key.separator': '\t',
-    'headers.separator': ',',
-    'headers.key.separator': ':',
-  };
-  const command = [
-    'env', 'KAFKA_HEAP_OPTS=-Xms32m -Xmx128m', 'KAFKA_JVM_PERFORMANCE_OPTS=-XX:+UseSerialGC -XX:TieredStopAtLevel=1',
-    '/opt/kafka/bin/kafka-console-consumer.sh',
-    '--bootstrap-server', 'localhost:9092',
-    '--topic', names.topic,
-    '--from-beginning',
-    '--timeout-ms', String(timeoutMs),
-    ...Object.entries(formatter).flatMap(([k, v]) => ['--formatter-property', `${k}=${v}`]),
-  ];
-  let out = '';
-  let err = '';
-  const sink = (append: (s: string) => void) =>
-    new Writable({ write(chunk, _enc, done) { append(chunk.toString()); done(); } });
-  await new Promise<void>((resolve, reject) => {
-    new cluster.k8s.Exec(cluster.kc)
-      .exec(names.namespace, broker, 'kafka', command, sink((s) => (out += s)), sink((s) => (err += s)), null, false, (status) => {
-        if (status.status === 'Success' || /TimeoutException|Processed a total/.test(err)) resolve();
-        else reject(new Error(`kafka-console-consumer failed: ${status.message ?? ''} ${err.slice(-500)}`));
-      })
-      .catch(reject);
-  });
+  const { out } = await execInBroker(cluster, names, consoleConsumerCommand(names.topic, timeoutMs), (err) =>
+    /TimeoutException|Processed a total/.test(err),
+  );
   return parseConsoleRecords(out);
 }
 
-/** `Partition:0<TAB>Offset:5<TAB>id:…,type:BookAdded<TAB>3<TAB>{…}`, the console consumer's lines with the properties above. */
+/** `Partition:0<TAB>Offset:5<TAB>id:…,type:BookAdded<TAB>3<TAB>{…}`, the console consumer's lines with the properties of consoleConsumerCommand. */
 export function parseConsoleRecords(out: string): ConsumedRecord[] {
   return out
     .split('\n')

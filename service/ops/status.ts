@@ -1,8 +1,10 @@
 import { currentKubeContext, nodeSupportsKubernetesClient } from './kube-context';
+import { localToolsCheck } from './tool-versions';
 
 /**
  * `npm run status`: the CDC pipeline in the current Kubernetes context at a glance —
- * Kafka, topic, Connect, connector and task states, service readiness. Exit code 0 when
+ * Kafka, topic (its partitions in Kafka too), Connect, connector and task states, service
+ * readiness, and first whether the helm and skaffold on PATH work together. Exit code 0 when
  * everything is ready, 1 when something is not, 2 when there is no cluster to ask.
  */
 async function main(): Promise<number> {
@@ -18,7 +20,10 @@ async function main(): Promise<number> {
     console.log(`local stack (npm run stack): Connect ${local.connect}, service ${local.service ?? '-'}`);
     return report(await localStackChecks(local));
   }
+  // Before the cluster: a failed `skaffold run` may have left nothing to ask.
+  const tools = localToolsCheck();
   if (!context.ok) {
+    report([tools], false);
     console.error(`book-service status: no Kubernetes cluster to ask (${context.reason}).`);
     console.error('Start one with `kind create cluster --config kind-config.yaml && skaffold run`, or set KUBECONFIG.');
     return 2;
@@ -31,19 +36,19 @@ async function main(): Promise<number> {
   console.log(`context ${context.context} (${context.server}), namespace ${DEFAULT_NAMES.namespace}`);
   let checks;
   try {
-    checks = await pipelineChecks(await connect());
+    checks = await pipelineChecks(await connect(), DEFAULT_NAMES, { describeTopic: true });
   } catch (error: any) {
     console.error(`book-service status: cannot read the cluster: ${error?.message ?? String(error)}`);
     return 2;
   }
-  return report(checks);
+  return report([tools, ...checks]);
 }
 
-function report(checks: Array<{ name: string; ok: boolean; detail: string }>): number {
+function report(checks: Array<{ name: string; ok: boolean; detail: string }>, summary = true): number {
   const width = Math.max(...checks.map((c) => c.name.length));
   for (const check of checks) console.log(`${check.ok ? 'ok  ' : 'FAIL'}  ${check.name.padEnd(width)}  ${check.detail}`);
   const failing = checks.filter((c) => !c.ok).length;
-  console.log(failing ? `${failing} of ${checks.length} not ready` : 'pipeline ready');
+  if (summary) console.log(failing ? `${failing} of ${checks.length} not ready` : 'pipeline ready');
   return failing ? 1 : 0;
 }
 

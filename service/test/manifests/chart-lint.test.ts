@@ -29,7 +29,8 @@ describe('NOTES.txt', () => {
       const text: string = configMap.data.notes;
       expect(text).toContain('kubectl --namespace books port-forward svc/book-service 8000:8000');
       expect(text).toContain('http://localhost:8000/docs');
-      expect(text).toContain('helm test book-service --namespace books --logs');
+      expect(text).toContain('helm test book-service --namespace books\n');
+      expect(text).toContain('kubectl --namespace books logs book-service-test-api');
       expect(text).toContain('kubectl --namespace books get kafkaconnector book-outbox-connector');
     } finally {
       rmSync(copy, { recursive: true, force: true });

@@ -65,7 +65,12 @@ describe('the ServiceMonitor (Prometheus Operator CRD, not in the Kubernetes sch
     const monitor = objects.find((o) => o.kind === 'ServiceMonitor')!;
     const service = objects.find((o) => o.kind === 'Service')!;
     expect(monitor.apiVersion).toBe('monitoring.coreos.com/v1');
-    expect(monitor.spec.selector.matchLabels).toEqual(service.spec.selector);
+    // a ServiceMonitor selects Services by the Service's own labels (not its pod selector)
+    const labels = service.metadata.labels ?? {};
+    expect(Object.keys(monitor.spec.selector.matchLabels).length).toBeGreaterThan(0);
+    for (const [key, value] of Object.entries(monitor.spec.selector.matchLabels)) {
+      expect({ label: key, onService: labels[key] }).toEqual({ label: key, onService: value });
+    }
     expect(monitor.spec.endpoints).toEqual([expect.objectContaining({ port: 'http', path: '/metrics' })]);
     expect(service.spec.ports.map((p: any) => p.name)).toContain('http');
   });

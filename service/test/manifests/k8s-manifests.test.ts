@@ -47,7 +47,15 @@ describe('k8s/ manifests', () => {
     expect(settings.hba_file).toBe('/etc/postgresql/pg_hba.conf');
   });
 
-  it('lets only book_cdc open replication connections, with passwords everywhere', () => {
+  it('says what its replication line restricts: physical replication only (logical streams match the database line)', () => {
+    const text = readFileSync(join(K8S, 'postgres-config.yaml'), 'utf8');
+    const comment = text.split('\n').filter((l) => l.startsWith('#')).map((l) => l.replace(/^#\s*/, '')).join(' ');
+    expect(comment).toMatch(/only PHYSICAL replication/i);
+    expect(comment).toMatch(/logical replication[^.]*matches the\s+`all all` line/i);
+    expect(comment).not.toMatch(/replication connections only for the Debezium role/);
+  });
+
+  it('lets only book_cdc open physical replication connections, with passwords everywhere', () => {
     const hba: string = find('ConfigMap').data['pg_hba.conf'];
     const rules = hba.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')).map((l) => l.split(/\s+/));
     expect(rules.filter((r) => r[1] === 'replication')).toEqual([['host', 'replication', 'book_cdc', 'all', 'scram-sha-256']]);

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { render } from './support/helm';
+import { helm, render } from './support/helm';
+import { KUBERNETES_VERSIONS } from './support/kubernetes-schemas';
 import { readYamlDocuments, REPO_ROOT } from './support/repo';
 
 // skaffold.yaml and kind-config.yaml cannot run here (no Docker, no cluster); what can be
@@ -103,5 +104,31 @@ describe('skaffold.yaml', () => {
       port: service.spec.ports[0].port,
       localPort: 8000,
     });
+  });
+});
+
+describe('skaffold.yaml on re-runs', () => {
+  it('upgrades the remote operator chart when its values change (Skaffold skips remote charts unless told)', () => {
+    const operator = releases.find((r) => r.remoteChart?.includes('strimzi'));
+    expect(operator.upgradeOnChange).toBe(true);
+  });
+
+  it('puts no per-session label on the KafkaConnect (Strimzi copies labels to the pods, which would restart every session)', () => {
+    const allow = configs.flatMap((c) => c.resourceSelector?.allow ?? []);
+    const connect = allow.filter((a: any) => a.groupKind === 'KafkaConnect.kafka.strimzi.io');
+    expect(connect).toHaveLength(1);
+    expect(connect[0].labels ?? []).toEqual([]);
+  });
+});
+
+describe('Kubernetes versions', () => {
+  it('the chart asks for the Kubernetes Strimzi 1.x supports (1.30+), and the schema tests check that floor', () => {
+    const [chart] = readYamlDocuments(at('helm/book-service/Chart.yaml'));
+    expect(chart.kubeVersion).toBe('>=1.30.0-0');
+    expect(KUBERNETES_VERSIONS[0]).toBe('1.30.0');
+    const tooOld = helm(['template', 'book-service', at('helm/book-service'), '--kube-version', '1.29.9']);
+    expect(tooOld.status).not.toBe(0);
+    expect(tooOld.stderr).toContain('chart requires kubeVersion: >=1.30.0-0');
+    expect(helm(['template', 'book-service', at('helm/book-service'), '--kube-version', '1.30.0']).status).toBe(0);
   });
 });

@@ -128,6 +128,12 @@ describe('strimzi/ resources', () => {
     const pattern = new RegExp(`^(?:${config[`predicates.${predicate}.pattern`]})$`);
     expect(pattern.test(`${config['topic.prefix']}.public.outbox`)).toBe(true);
     expect(pattern.test(`__debezium-heartbeat.${config['topic.prefix']}`)).toBe(false);
+    // Not a Debezium option: Debezium names its connections itself (ApplicationName
+    // "Debezium Streaming" and so on), and database.* would only be handed to the JDBC driver.
+    expect(config['database.application.name']).toBeUndefined();
+    // Topics Connect creates (the heartbeat topic) take the broker's replication factor:
+    // a fixed 1 on brokers with min.insync.replicas=2 rejects every heartbeat write.
+    expect(config['topic.creation.default.replication.factor']).toBe(-1);
     // Only placeholders, never a literal secret.
     for (const [key, value] of Object.entries(config)) {
       if (/password|secret/i.test(key)) expect(String(value)).toMatch(/^\$\{.+\}$/);

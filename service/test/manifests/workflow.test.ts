@@ -36,15 +36,24 @@ describe('.github/workflows/ci.yaml', () => {
     expect(runs('test')).toMatch(/^bash \.ci\/run$/m);
   });
 
-  it('brings the system up on kind and tests it in the kind job', () => {
+  it('brings the system up on kind and runs the same cluster layer as .ci/cluster-stage.sh in the kind job', () => {
     const kind = steps('kind').find((s) => String(s.uses).startsWith('helm/kind-action@'));
     expect(kind.with.config).toBe('kind-config.yaml');
     const script = runs('kind');
-    expect(script).toMatch(/skaffold run/);
-    expect(script).toMatch(/npm run test:e2e/);
-    expect(script).toMatch(/helm test book-service --namespace books/);
-    const order = ['skaffold run', 'npm run test:e2e', 'helm test'].map((s) => script.indexOf(s));
+    const stage = readFileSync(join(REPO_ROOT, '.ci/cluster-stage.sh'), 'utf8');
+    expect(stage).toMatch(/npm run --silent test:cluster/);
+    const order = ['skaffold run', 'npm run test:cluster', 'npm run status'].map((s) => script.indexOf(s));
+    expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
+  });
+
+  it('uses a kubectl within one minor version of the kind node (kind-action would pick its own default)', () => {
+    const kind = steps('kind').find((s) => String(s.uses).startsWith('helm/kind-action@'));
+    const node = /^v1\.(\d+)\./.exec(String(kind.with.node_image ?? '').split(':')[1] ?? 'v1.34.');
+    expect(String(kind.with.version)).toBe('v0.30.0'); // its default node image is Kubernetes 1.34
+    const kubectl = /^v1\.(\d+)\.\d+$/.exec(String(kind.with.kubectl_version));
+    expect(kubectl).not.toBeNull();
+    expect(Math.abs(Number(kubectl![1]) - Number(node![1]))).toBeLessThanOrEqual(1);
   });
 
   it('prints pod logs, events and the KafkaConnector status when the kind job fails', () => {

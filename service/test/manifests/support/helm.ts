@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CHART_DIR, parseYamlDocuments } from './repo';
 import type { KubernetesObject } from './kubernetes-schemas';
 import { tool } from './tools';
@@ -56,3 +59,31 @@ export const CHART_SECRETS = [
   'database.owner.existingSecret=',
   'database.owner.password=test-only-owner',
 ];
+
+/**
+ * `helm template` of a copy of the chart with one more template file: lets a test call the
+ * chart's helpers with inputs `helm template` cannot produce (what `lookup` returns from a
+ * live cluster), or wrap a template such as NOTES.txt into an object.
+ */
+export function templateWithProbe(probe: string, options: RenderOptions = {}): HelmResult & { objects: () => KubernetesObject[] } {
+  const copy = mkdtempSync(join(tmpdir(), 'book-chart-probe-'));
+  try {
+    cpSync(CHART_DIR, copy, { recursive: true, dereference: true });
+    writeFileSync(join(copy, 'templates', 'probe-under-test.yaml'), probe);
+    const args = [
+      'template',
+      options.release ?? 'book-service',
+      copy,
+      '--namespace',
+      options.namespace ?? 'books',
+      '--kube-version',
+      options.kubeVersion ?? '1.34.0',
+      ...(options.values ?? []).flatMap((v) => ['--values', v]),
+      ...(options.set ?? []).flatMap((s) => ['--set', s]),
+    ];
+    const result = helm(args);
+    return { ...result, objects: () => parseYamlDocuments(result.stdout, 'helm template (probe)') as KubernetesObject[] };
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
+}

@@ -12,8 +12,8 @@ import { cacheDir } from './tools';
  * Only the versions below are extracted, into the cache outside the repository.
  */
 export const KUBERNETES_VALIDATE = '1.37.0';
-/** The chart's kubeVersion floor and the Kubernetes of the kind node in CI. */
-export const KUBERNETES_VERSIONS = ['1.27.0', '1.34.0'] as const;
+/** The chart's kubeVersion floor (Strimzi 1.x supports Kubernetes 1.30+) and the Kubernetes of the kind node in CI. */
+export const KUBERNETES_VERSIONS = ['1.30.0', '1.34.0'] as const;
 
 const schemaRoot = () => join(cacheDir(), `kubernetes-json-schema-${KUBERNETES_VALIDATE}`);
 const versionDir = (version: string) => join(schemaRoot(), `v${version}-local-strict`);
