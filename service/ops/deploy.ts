@@ -158,7 +158,11 @@ function waitReady(objects: Array<{ kind: string; metadata: { name: string; name
     if (o.kind === 'StatefulSet' || o.kind === 'Deployment') {
       run('kubectl', ['rollout', 'status', `${o.kind.toLowerCase()}/${o.metadata.name}`, ...ns, '--timeout=600s'], { quiet: true });
     } else if (STRIMZI_KINDS.has(o.kind) && o.kind !== 'KafkaNodePool') {
-      run('kubectl', ['wait', `${o.kind.toLowerCase()}/${o.metadata.name}`, ...ns, '--for=condition=Ready', '--timeout=900s'], { quiet: true });
+      // A Ready condition from before this apply says nothing: first the operator must have seen this generation.
+      const ref = `${o.kind.toLowerCase()}/${o.metadata.name}`;
+      run('kubectl', ['wait', ref, ...ns, '--for=jsonpath={.status.observedGeneration}=' +
+        run('kubectl', ['get', ref, ...ns, '-o', 'jsonpath={.metadata.generation}'], { quiet: true }).trim(), '--timeout=900s'], { quiet: true });
+      run('kubectl', ['wait', ref, ...ns, '--for=condition=Ready', '--timeout=900s'], { quiet: true });
     } else continue;
     log(`${o.kind} ${o.metadata.name} ready (${seconds(t)})`);
   }
