@@ -1,11 +1,33 @@
 import { Static, Type } from '@sinclair/typebox';
 
 /**
- * The one definition of a book on the wire: it validates requests and it is
- * what /openapi.json publishes.
+ * The one definition of a book on the wire: these schemas validate requests
+ * (service/src/http/book-api.ts declares which input of which operation uses
+ * which) and they are what /openapi.json publishes.
  */
+
+/**
+ * What String.prototype.trim removes (ECMAScript WhiteSpace and LineTerminator), spelled
+ * out rather than `\s` so that every regular-expression dialect reads the pattern the same
+ * way (Python's `\s`, for one, differs), and a client generating data from the document
+ * agrees with the service on what a blank title is.
+ */
+const WHITESPACE = '\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';
+
+/**
+ * At least one character that is not whitespace, and no U+0000 anywhere (PostgreSQL text
+ * cannot hold it). Linear to match: the leading run and the first visible character are
+ * disjoint classes, so there is nothing to backtrack over.
+ */
+export const TEXT_PATTERN = `^[${WHITESPACE}]*[^\\u0000${WHITESPACE}][^\\u0000]*$`;
+
 const text = (description: string) =>
-  Type.String({ minLength: 1, maxLength: 255, description: `${description}; leading and trailing whitespace is trimmed` });
+  Type.String({
+    minLength: 1,
+    maxLength: 255,
+    pattern: TEXT_PATTERN,
+    description: `${description}: 1 to 255 characters, not only whitespace, no U+0000; leading and trailing whitespace is trimmed`,
+  });
 
 export const MAX_PRICE = 100_000_000;
 
@@ -23,9 +45,14 @@ export const NewBook = Type.Object(
 );
 export type NewBook = Static<typeof NewBook>;
 
+/** The largest id of the `integer` column books.id. */
+export const MAX_BOOK_ID = 2_147_483_647;
+
+export const BookId = Type.Integer({ minimum: 1, maximum: MAX_BOOK_ID, description: `Book id, 1 to ${MAX_BOOK_ID}` });
+
 export const Book = Type.Object(
   {
-    id: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }),
+    id: BookId,
     title: Type.String({ minLength: 1, maxLength: 255 }),
     author: Type.String({ minLength: 1, maxLength: 255 }),
     price: Price,
@@ -34,10 +61,18 @@ export const Book = Type.Object(
 );
 export type Book = Static<typeof Book>;
 
-export const MAX_BOOK_ID = 2_147_483_647;
-export const BookId = Type.String({ pattern: '^[1-9][0-9]{0,9}$', description: 'Book id, 1 to 2147483647' });
+export const PageSize = Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'Page size' });
 
-export const ListQuery = Type.Object({
-  limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$', description: 'Page size, 1 to 1000 (default 100)' })),
-  after: Type.Optional(Type.String({ pattern: '^[0-9]{1,10}$', description: 'Keyset cursor: return books with id greater than this' })),
+export const Cursor = Type.Integer({
+  minimum: 0,
+  maximum: MAX_BOOK_ID,
+  description: 'Keyset cursor: return books with an id greater than this (the last id of the previous page)',
+});
+
+/** Stored in idempotency_keys.key, varchar(255). */
+export const IdempotencyKey = Type.String({
+  minLength: 1,
+  maxLength: 255,
+  pattern: '^[\\x21-\\x7e]+$',
+  description: '1 to 255 visible ASCII characters. A retry with the same key and body returns the first response and adds nothing',
 });

@@ -1,4 +1,4 @@
-import { BaseError, ConnectionError, DatabaseError, TimeoutError } from 'sequelize';
+import { BaseError, ConnectionError, TimeoutError } from 'sequelize';
 
 const UNAVAILABLE_CODES = new Set([
   '57P01', // admin_shutdown
@@ -28,7 +28,3 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   );
 }
 
-/** The SQLSTATE of a failed query, if any. */
-export function sqlState(error: unknown): string | undefined {
-  return error instanceof DatabaseError ? codeOf(error) : undefined;
-}

@@ -3,6 +3,7 @@ import Router from '@koa/router';
 import { Sequelize } from 'sequelize';
 import { BookStore } from '../books/book-store';
 import { Logger } from '../logger';
+import { appVersion } from '../version';
 import { bookRoutes } from './books-routes';
 import { docsRoutes } from './docs';
 import { errorHandler } from './error-handler';
@@ -17,10 +18,11 @@ export interface AppDependencies {
   logger: Logger;
   lifecycle: Lifecycle;
   slot: string;
+  /** Published in /openapi.json; package.json's by default. */
   version?: string;
 }
 
-export function createApp({ sequelize, store, logger, lifecycle, slot, version = '0.1.0' }: AppDependencies): Koa {
+export function createApp({ sequelize, store, logger, lifecycle, slot, version = appVersion() }: AppDependencies): Koa {
   const app = new Koa();
   app.proxy = true;
   // Errors are answered and logged by errorHandler; Koa's default handler would print them again.

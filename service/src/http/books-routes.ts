@@ -1,16 +1,15 @@
 import Router from '@koa/router';
+import { TObject } from '@sinclair/typebox';
 import { Context } from 'koa';
 import { HttpMethodEnum, koaBody } from 'koa-body';
 import { BookStore } from '../books/book-store';
-import { BookId, ListQuery, MAX_BOOK_ID, NewBook } from '../books/book-schema';
+import { NewBook } from '../books/book-schema';
 import { IdempotencyKeyReused } from '../books/idempotency';
+import { BODY_LIMIT, bookApi, ParameterLocation } from './book-api';
 import { problems } from './problem';
-import { validate } from './validation';
+import { parseParameters, validate } from './validation';
 
-export const BODY_LIMIT = '16kb';
-const DEFAULT_PAGE = 100;
-const MAX_PAGE = 1000;
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+/** W3C trace context: stored with the event when well-formed, otherwise ignored (never a reason to refuse a write). */
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 const parseJson = koaBody({
@@ -23,19 +22,24 @@ const parseJson = koaBody({
   parsedMethods: [HttpMethodEnum.POST],
 });
 
-function trimmed(body: unknown): unknown {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
-  const copy: Record<string, unknown> = { ...body };
-  for (const field of ['title', 'author']) if (typeof copy[field] === 'string') copy[field] = (copy[field] as string).trim();
-  return copy;
+/** The body as validated against the document's schema, then with title and author trimmed. */
+function newBook(body: unknown): NewBook {
+  const errors = validate(NewBook, body);
+  if (errors.length) throw problems.validation(errors);
+  const book = body as NewBook;
+  return { ...book, title: book.title.trim(), author: book.author.trim() };
 }
 
-function bookId(ctx: Context): number {
-  const errors = validate(BookId, ctx.params.id);
-  if (errors.length || Number(ctx.params.id) > MAX_BOOK_ID) {
-    throw problems.invalidParameter([{ pointer: '#/path/id', detail: `must be an integer from 1 to ${MAX_BOOK_ID}` }]);
-  }
-  return Number(ctx.params.id);
+/** The parameters of one location, read and validated by the operation's schema; a 400 naming each bad one. */
+function parameters<T extends TObject>(schema: T, location: ParameterLocation, raw: Record<string, unknown>) {
+  const { value, errors } = parseParameters(schema, location, raw);
+  if (errors.length) throw problems.invalidParameter(errors);
+  return value;
+}
+
+/** Header parameters by their declared names (HTTP header names are case-insensitive). */
+function headers(ctx: Context, schema: TObject): Record<string, unknown> {
+  return Object.fromEntries(Object.keys(schema.properties).map((name) => [name, ctx.headers[name.toLowerCase()]]));
 }
 
 function writeOptions(ctx: Context) {
@@ -51,15 +55,11 @@ export function bookRoutes(store: BookStore): Router {
     if (!ctx.is('application/json')) throw problems.unsupportedMediaType();
     await next();
   }, parseJson, async (ctx) => {
-    const input = trimmed(ctx.request.body);
-    const errors = validate(NewBook, input);
-    if (errors.length) throw problems.validation(errors);
-    const key = ctx.get('Idempotency-Key');
-    if (key && !IDEMPOTENCY_KEY.test(key)) {
-      throw problems.invalidParameter([{ pointer: '#/header/Idempotency-Key', detail: 'must be 1 to 255 visible ASCII characters' }]);
-    }
+    const { addBook } = bookApi;
+    const header = parameters(addBook.header, 'header', headers(ctx, addBook.header));
+    const input = newBook(ctx.request.body);
     try {
-      const { book, replayed } = await store.add(input as NewBook, { ...writeOptions(ctx), idempotencyKey: key || undefined });
+      const { book, replayed } = await store.add(input, { ...writeOptions(ctx), idempotencyKey: header['Idempotency-Key'] });
       ctx.status = 201;
       ctx.set('Location', `/books/${book.id}`);
       if (replayed) ctx.set('Idempotent-Replayed', 'true');
@@ -71,29 +71,23 @@ export function bookRoutes(store: BookStore): Router {
   });
 
   router.get('/books', async (ctx) => {
-    const query = { limit: ctx.query.limit, after: ctx.query.after };
-    const errors = validate(ListQuery, Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined)));
-    const limit = query.limit === undefined ? DEFAULT_PAGE : Number(query.limit);
-    const after = query.after === undefined ? 0 : Number(query.after);
-    if (errors.length || limit < 1 || limit > MAX_PAGE || after > MAX_BOOK_ID) {
-      throw problems.invalidParameter([
-        { pointer: '#/query', detail: `limit must be an integer from 1 to ${MAX_PAGE}; after must be a book id (0 to ${MAX_BOOK_ID})` },
-      ]);
-    }
-    const { books, more } = await store.list(after, limit);
+    const schema = bookApi.listBooks.query;
+    const query = parameters(schema, 'query', ctx.query);
+    const limit: number = query.limit ?? schema.properties.limit.default;
+    const { books, more } = await store.list(query.after ?? 0, limit);
     if (more) ctx.set('Link', `</books?limit=${limit}&after=${books[books.length - 1].id}>; rel="next"`);
     ctx.body = books;
   });
 
   router.get('/books/:id', async (ctx) => {
-    const id = bookId(ctx);
+    const { id } = parameters(bookApi.getBook.path, 'path', ctx.params);
     const book = await store.get(id);
     if (!book) throw problems.notFound(`Book ${id} does not exist`);
     ctx.body = book;
   });
 
   router.delete('/books/:id', async (ctx) => {
-    const id = bookId(ctx);
+    const { id } = parameters(bookApi.deleteBook.path, 'path', ctx.params);
     const book = await store.remove(id, writeOptions(ctx));
     if (!book) throw problems.notFound(`Book ${id} does not exist`);
     ctx.status = 204;

@@ -1,6 +1,6 @@
 import { TSchema } from '@sinclair/typebox';
-import { Book, BookId, NewBook } from '../books/book-schema';
-import { BODY_LIMIT } from './books-routes';
+import { Book } from '../books/book-schema';
+import { BODY_LIMIT, bookApi, OperationInputs, PARAMETER_LOCATIONS } from './book-api';
 
 /** Plain JSON of a TypeBox schema (drops the symbol keys TypeBox adds). */
 const json = (schema: TSchema): Record<string, unknown> => JSON.parse(JSON.stringify(schema));
@@ -10,7 +10,24 @@ const problem = (description: string) => ({
   content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
 });
 
-const idParameter = { name: 'id', in: 'path', required: true, schema: json(BookId) };
+/** The parameters and the request body of an operation, from the schemas that validate them (book-api.ts). */
+function inputs(operation: OperationInputs): Record<string, unknown> {
+  const parameters = PARAMETER_LOCATIONS.flatMap((location) => {
+    const object = operation[location];
+    if (!object) return [];
+    return Object.entries(object.properties).map(([name, property]) => {
+      const { description, ...schema } = json(property);
+      return { name, in: location, required: object.required?.includes(name) ?? false, ...(description ? { description } : {}), schema };
+    });
+  });
+  const body = operation.body;
+  return {
+    ...(parameters.length ? { parameters } : {}),
+    ...(body
+      ? { requestBody: { required: true, content: { 'application/json': { schema: { $ref: `#/components/schemas/${body.title}` } } } } }
+      : {}),
+  };
+}
 
 /** OpenAPI 3.1, built from the same schemas that validate requests. */
 export function openApiDocument(version: string): Record<string, unknown> {
@@ -28,21 +45,17 @@ export function openApiDocument(version: string): Record<string, unknown> {
       '/books': {
         post: {
           summary: 'Add a book (writes BookAdded to the outbox in the same transaction)',
-          parameters: [
-            {
-              name: 'Idempotency-Key',
-              in: 'header',
-              required: false,
-              description: 'A retry with the same key and body returns the first response and adds nothing',
-              schema: { type: 'string', minLength: 1, maxLength: 255 },
-            },
-          ],
-          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/NewBook' } } } },
+          operationId: 'addBook',
+          ...inputs(bookApi.addBook),
           responses: {
             201: {
               description: `Created (request bodies up to ${BODY_LIMIT})`,
               headers: { Location: { schema: { type: 'string' }, description: '/books/{id}' } },
               content: { 'application/json': { schema: { $ref: '#/components/schemas/Book' } } },
+              links: {
+                GetBook: { operationId: 'getBook', parameters: { id: '$response.body#/id' }, description: 'The book just added' },
+                DeleteBook: { operationId: 'deleteBook', parameters: { id: '$response.body#/id' }, description: 'Delete the book just added' },
+              },
             },
             400: problem('Malformed JSON or invalid header'),
             413: problem('Body too large'),
@@ -53,10 +66,8 @@ export function openApiDocument(version: string): Record<string, unknown> {
         },
         get: {
           summary: 'List books in id order (keyset pagination)',
-          parameters: [
-            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
-            { name: 'after', in: 'query', schema: { type: 'integer', minimum: 0 }, description: 'Return books with id greater than this' },
-          ],
+          operationId: 'listBooks',
+          ...inputs(bookApi.listBooks),
           responses: {
             200: {
               description: 'A page of books; a Link header with rel="next" when more remain',
@@ -71,7 +82,8 @@ export function openApiDocument(version: string): Record<string, unknown> {
       '/books/{id}': {
         get: {
           summary: 'Get one book',
-          parameters: [idParameter],
+          operationId: 'getBook',
+          ...inputs(bookApi.getBook),
           responses: {
             200: { description: 'The book', content: { 'application/json': { schema: { $ref: '#/components/schemas/Book' } } } },
             400: problem('Invalid id'),
@@ -81,7 +93,8 @@ export function openApiDocument(version: string): Record<string, unknown> {
         },
         delete: {
           summary: 'Delete a book (writes BookDeleted to the outbox in the same transaction)',
-          parameters: [idParameter],
+          operationId: 'deleteBook',
+          ...inputs(bookApi.deleteBook),
           responses: {
             204: { description: 'Deleted' },
             400: problem('Invalid id'),
@@ -96,7 +109,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
     },
     components: {
       schemas: {
-        NewBook: json(NewBook),
+        [bookApi.addBook.body.title!]: json(bookApi.addBook.body),
         Book: json(Book),
         Problem: {
           type: 'object',

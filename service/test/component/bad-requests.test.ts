@@ -63,17 +63,35 @@ const cases: BadRequest[] = [
   { name: 'whitespace-only author', body: { ...valid, author: ' \t\n ' }, status: 422, pointer: '#/author' },
   { name: 'overlong title', body: { ...valid, title: long }, status: 422, pointer: '#/title' },
   { name: 'overlong author', body: { ...valid, author: long }, status: 422, pointer: '#/author' },
-  { name: 'invalid Idempotency-Key', body: valid, headers: { 'Idempotency-Key': 'x'.repeat(300) }, status: 400 },
+  { name: 'NUL in title', body: { ...valid, title: 'Mi\u0000ro' }, status: 422, pointer: '#/title' },
+  { name: 'NUL in author', body: { ...valid, author: '\u0000' }, status: 422, pointer: '#/author' },
+  { name: 'NUL after trimmed text', raw: '{"title":"T","author":"A \\u0000","price":1}', status: 422, pointer: '#/author' },
+  { name: 'no-break-space-only title', body: { ...valid, title: '\u00a0\ufeff\u3000' }, status: 422, pointer: '#/title' },
+  { name: 'overlong title before trimming', body: { ...valid, title: ` ${'x'.repeat(255)}` }, status: 422, pointer: '#/title' },
+  { name: 'overlong Idempotency-Key', body: valid, headers: { 'Idempotency-Key': 'x'.repeat(300) }, status: 400, pointer: '#/header/Idempotency-Key' },
+  { name: 'empty Idempotency-Key', body: valid, headers: { 'Idempotency-Key': '' }, status: 400, pointer: '#/header/Idempotency-Key' },
+  { name: 'Idempotency-Key with a space', body: valid, headers: { 'Idempotency-Key': 'a b' }, status: 400, pointer: '#/header/Idempotency-Key' },
+  { name: 'non-ASCII Idempotency-Key', body: valid, headers: { 'Idempotency-Key': 'cl\u00e9' }, status: 400, pointer: '#/header/Idempotency-Key' },
   { name: 'non-numeric id (GET)', method: 'GET', path: '/books/abc', status: 400, pointer: '#/path/id' },
-  { name: 'negative id (GET)', method: 'GET', path: '/books/-1', status: 400 },
-  { name: 'zero id (DELETE)', method: 'DELETE', path: '/books/0', status: 400 },
-  { name: 'overflowing id (DELETE)', method: 'DELETE', path: '/books/99999999999999999999', status: 400 },
-  { name: 'id beyond int4 (GET)', method: 'GET', path: '/books/2147483648', status: 400 },
-  { name: 'fractional id (DELETE)', method: 'DELETE', path: '/books/1.5', status: 400 },
-  { name: 'limit 0', method: 'GET', path: '/books?limit=0', status: 400 },
-  { name: 'limit above 1000', method: 'GET', path: '/books?limit=1001', status: 400 },
-  { name: 'non-numeric cursor', method: 'GET', path: '/books?after=abc', status: 400 },
-  { name: 'repeated limit', method: 'GET', path: '/books?limit=1&limit=2', status: 400 },
+  { name: 'negative id (GET)', method: 'GET', path: '/books/-1', status: 400, pointer: '#/path/id' },
+  { name: 'zero id (DELETE)', method: 'DELETE', path: '/books/0', status: 400, pointer: '#/path/id' },
+  { name: 'overflowing id (DELETE)', method: 'DELETE', path: '/books/99999999999999999999', status: 400, pointer: '#/path/id' },
+  { name: 'id beyond int4 (GET)', method: 'GET', path: '/books/2147483648', status: 400, pointer: '#/path/id' },
+  { name: 'fractional id (DELETE)', method: 'DELETE', path: '/books/1.5', status: 400, pointer: '#/path/id' },
+  { name: 'id with a leading zero (GET)', method: 'GET', path: '/books/01', status: 400, pointer: '#/path/id' },
+  { name: 'id in exponent notation (GET)', method: 'GET', path: '/books/1e3', status: 400, pointer: '#/path/id' },
+  { name: 'id with a space (DELETE)', method: 'DELETE', path: '/books/%201', status: 400, pointer: '#/path/id' },
+  { name: 'limit 0', method: 'GET', path: '/books?limit=0', status: 400, pointer: '#/query/limit' },
+  { name: 'limit above 1000', method: 'GET', path: '/books?limit=1001', status: 400, pointer: '#/query/limit' },
+  { name: 'fractional limit', method: 'GET', path: '/books?limit=2.5', status: 400, pointer: '#/query/limit' },
+  { name: 'empty limit', method: 'GET', path: '/books?limit=', status: 400, pointer: '#/query/limit' },
+  { name: 'hexadecimal limit', method: 'GET', path: '/books?limit=0x10', status: 400, pointer: '#/query/limit' },
+  { name: 'non-numeric cursor', method: 'GET', path: '/books?after=abc', status: 400, pointer: '#/query/after' },
+  { name: 'negative cursor', method: 'GET', path: '/books?after=-1', status: 400, pointer: '#/query/after' },
+  { name: 'cursor beyond int4', method: 'GET', path: '/books?after=2147483648', status: 400, pointer: '#/query/after' },
+  { name: 'limit with a plus sign', method: 'GET', path: '/books?limit=%2B5', status: 400, pointer: '#/query/limit' },
+  { name: 'title as array', body: { ...valid, title: ['T'] }, status: 422, pointer: '#/title' },
+  { name: 'repeated limit', method: 'GET', path: '/books?limit=1&limit=2', status: 400, pointer: '#/query/limit' },
   { name: 'method not allowed', method: 'PUT', path: `/books/1`, raw: '{}', status: 405 },
 ];
 
@@ -84,9 +102,9 @@ async function counts() {
   return rows[0];
 }
 
-it('has a table of at least 30 distinct bad requests', () => {
+it('has a table of at least 60 distinct bad requests', () => {
   expect(new Set(cases.map((c) => c.name)).size).toBe(cases.length);
-  expect(cases.length).toBeGreaterThanOrEqual(30);
+  expect(cases.length).toBeGreaterThanOrEqual(60);
 });
 
 it.each(cases)('$name → $status problem, nothing written', async (c) => {
@@ -112,6 +130,15 @@ it('reports every invalid field at once', async () => {
   expect(res.status).toBe(422);
   const pointers = (await json(res)).errors.map((e: { pointer: string }) => e.pointer).sort();
   expect(pointers).toEqual(['#/author', '#/extra', '#/price', '#/title']);
+});
+
+it('names both text fields when each holds a U+0000', async () => {
+  const res = await api.postJson('/books', { title: 'a\u0000', author: '\u0000b', price: 1 });
+  expect(res.status).toBe(422);
+  expect((await json(res)).errors).toEqual([
+    { pointer: '#/title', detail: 'must not contain U+0000 (NUL)' },
+    { pointer: '#/author', detail: 'must not contain U+0000 (NUL)' },
+  ]);
 });
 
 it('still serves the book that existed before the bad requests', async () => {

@@ -26,6 +26,23 @@ describe('POST /books', () => {
     expect(events[0].id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 
+  it.each([
+    ['a backslash and a zero', 'C:\\0 and \\u0000'],
+    ['quotes and control characters', '"q" \'s\' \u0001\u001f\u007f'],
+    ['astral and combining characters', '😀 e\u0301 𝄞 \u202e'],
+    ['255 astral characters', '😀'.repeat(255)],
+  ])('returns exactly what it stored: %s', async (_, text) => {
+    const padded = [...text].length < 250 ? `  ${text}\t` : text;
+    const res = await env.api.postJson('/books', { title: text, author: padded, price: 0.07 });
+    expect(res.status).toBe(201);
+    const book = await json(res);
+    expect(book).toEqual({ id: expect.any(Number), title: text, author: text, price: 0.07 });
+    const { rows } = await env.db.admin.query('SELECT title, author, price::text FROM books WHERE id = $1', [book.id]);
+    expect(rows).toEqual([{ title: text, author: text, price: '0.07' }]);
+    expect((await outboxFor(book.id))[0].payload).toEqual(book);
+    expect(await json(await env.api.request(`/books/${book.id}`))).toEqual(book);
+  });
+
   it('keeps prices exact to the cent', async () => {
     const res = await env.api.postJson('/books', { title: 'Cents', author: 'A', price: 99999999.99 });
     expect(res.status).toBe(201);

@@ -101,7 +101,7 @@ describe('strimzi/ resources', () => {
     ]);
   });
 
-  it('configures the outbox connector as DESIGN §5 says', () => {
+  it('configures the outbox connector as docs/design.md (CDC on Strimzi) says', () => {
     const config = one('KafkaConnector').spec!.config;
     expect(config).toMatchObject({
       'plugin.name': 'pgoutput',
