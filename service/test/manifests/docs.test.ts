@@ -1,26 +1,15 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { render } from './support/helm';
 import { REPO_ROOT } from './support/repo';
 
-// README.md and docs/ are part of the deliverable: every repository path they name
-// exists, and the Kubernetes guide says what an installer on a shared cluster hits.
-const documents = ['README.md', ...readdirSync(join(REPO_ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+// The Kubernetes guide says what an installer on a shared cluster hits (that every path
+// the docs name exists is checked by service/test/unit/docs.test.ts).
 const read = (file: string) => readFileSync(join(REPO_ROOT, file), 'utf8');
 const guide = read('docs/kubernetes.md');
-const TOP = /^(helm|k8s|strimzi|service|docs|\.github|\.ci)\//;
+const documents = ['README.md', ...readdirSync(join(REPO_ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
 
 describe('README.md and docs/', () => {
-  it.each(documents)('%s names only repository paths that exist', (file) => {
-    const text = read(file);
-    const quoted = [...text.matchAll(/`([^`\s]+)`/g)].map((m) => m[1]).filter((p) => TOP.test(p) && !/[*<>{}$]/.test(p));
-    const linked = [...text.matchAll(/\]\(([^)#\s]+)(#[^)]*)?\)/g)]
-      .map((m) => m[1])
-      .filter((p) => !/^[a-z]+:/.test(p))
-      .map((p) => join(dirname(file), p));
-    for (const path of [...quoted, ...linked]) expect({ path, exists: existsSync(join(REPO_ROOT, path)) }).toEqual({ path, exists: true });
-  });
-
   it('never suggest a password file written with echo (its trailing newline becomes part of the password)', () => {
     for (const file of documents) {
       const text = read(file);
