@@ -14,7 +14,8 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Consumer, Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
-import { ADD_BOOK } from '../src/books/book-store';
+import { ADD_BOOK } from '../src/books/statements';
+import { bindPositional } from '../src/db/bind';
 import { Stack, startStack } from '../stack/stack';
 
 const rate = Number(process.env.BENCH_RATE ?? 200);
@@ -97,15 +98,14 @@ async function drain(stack: Stack): Promise<void> {
   await stack.connector.stop();
   await stack.connector.waitFor('STOPPED');
   const pool = new Pool({ connectionString: stack.database.appUrl, max: 16 });
-  // The service's own statement (book + event in one transaction); named binds made positional.
-  const sql = ADD_BOOK.replace('$title', '$1').replace('$author', '$2').replace('$price', '$3')
-    .replace('$eventId', '$4').replace('$eventType', '$5').replace('$traceparent', '$6');
+  // The service's own statement (book + event in one statement), every named bind made positional.
   const writeStart = performance.now();
   let next = 0;
   await Promise.all(Array.from({ length: 16 }, async () => {
     while (next < backlog) {
       const i = next++;
-      await pool.query(sql, [`Backlog ${i}`, 'Bench author', 12.34, randomUUID(), 'BookAdded', null]);
+      const { text, values } = bindPositional(ADD_BOOK, { title: `Backlog ${i}`, author: 'Bench author', price: 12.34, eventId: randomUUID(), traceparent: null });
+      await pool.query(text, values);
     }
   }));
   const writeSeconds = (performance.now() - writeStart) / 1000;

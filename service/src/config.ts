@@ -1,4 +1,6 @@
+import type { KeyExpiry } from './books/idempotency';
 import { DatabaseTls, parseDatabaseTarget } from './db/ssl';
+import type { OutboxRetention } from './outbox/outbox';
 
 /** Service configuration from environment variables, validated once at start. */
 export interface Config {
@@ -9,15 +11,13 @@ export interface Config {
   port: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   dbPoolMax: number;
-  outbox: {
-    /** Seconds an outbox row is kept for inspection; 0 deletes it in the writing transaction. */
-    retentionSeconds: number;
-    cleanupIntervalSeconds: number;
-    cleanupBatchSize: number;
+  /** The outbox module's settings (outbox/outbox.ts, outbox/gauges.ts). */
+  outbox: OutboxRetention & {
     publication: string;
     slot: string;
   };
-  idempotencyKeyTtlSeconds: number;
+  /** Idempotency-key expiry (books/idempotency.ts), on the same cleanup schedule as the outbox. */
+  idempotency: KeyExpiry;
   shutdownDrainSeconds: number;
 }
 
@@ -91,6 +91,9 @@ export function loadConfig(env: Env = process.env): Config {
   const url = databaseUrl(env, read.problems);
   const { target, problems: tlsProblems } = parseDatabaseTarget(url, env);
   read.problems.push(...tlsProblems);
+  // OUTBOX_CLEANUP_*: one schedule for the outbox janitor and idempotency-key expiry.
+  const cleanupIntervalSeconds = read.int('OUTBOX_CLEANUP_INTERVAL_SECONDS', 60, 1, 24 * 3600);
+  const cleanupBatchSize = read.int('OUTBOX_CLEANUP_BATCH_SIZE', 1000, 1, 100_000);
   const config: Config = {
     databaseUrl: target.url,
     databaseTls: target.tls,
@@ -99,12 +102,16 @@ export function loadConfig(env: Env = process.env): Config {
     dbPoolMax: read.int('DB_POOL_MAX', 10, 1, 500),
     outbox: {
       retentionSeconds: read.int('OUTBOX_RETENTION_SECONDS', 3600, 0, 365 * 24 * 3600),
-      cleanupIntervalSeconds: read.int('OUTBOX_CLEANUP_INTERVAL_SECONDS', 60, 1, 24 * 3600),
-      cleanupBatchSize: read.int('OUTBOX_CLEANUP_BATCH_SIZE', 1000, 1, 100_000),
+      cleanupIntervalSeconds,
+      cleanupBatchSize,
       publication: read.identifier('OUTBOX_PUBLICATION', 'book_outbox_publication'),
       slot: read.identifier('OUTBOX_SLOT', 'book_outbox_slot'),
     },
-    idempotencyKeyTtlSeconds: read.int('IDEMPOTENCY_KEY_TTL_SECONDS', 24 * 3600, 60, 30 * 24 * 3600),
+    idempotency: {
+      keyTtlSeconds: read.int('IDEMPOTENCY_KEY_TTL_SECONDS', 24 * 3600, 60, 30 * 24 * 3600),
+      cleanupIntervalSeconds,
+      cleanupBatchSize,
+    },
     shutdownDrainSeconds: read.int('SHUTDOWN_DRAIN_SECONDS', 5, 0, 300),
   };
   if (read.problems.length > 0) throw new ConfigError(read.problems);
