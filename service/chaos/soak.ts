@@ -3,7 +3,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { sample } from '../ops/local-status';
 import { startStack, Stack } from '../stack/stack';
 import { WriteLoad } from './load';
-import { keepOutboxRowsFor, option, parseDuration, parseNumber, stamp } from './options';
+import { option, parseDuration, outboxRetentionEnv, parseNumber, stamp } from './options';
 import { drainTopic, failures, formatReconciliation, readDatabase, reconcile } from './reconcile';
 
 const USAGE = `npm run soak -- [--duration=10m] [--rate=50] [--clients=4] [--interval=60s] [--seed=N]
@@ -39,13 +39,12 @@ async function main(): Promise<number> {
   const seed = parseNumber(option('seed', 'SOAK'), '--seed', 1, 0, 2 ** 31);
   const started = Date.now();
   const log = (line: string) => console.log(`${stamp(started)} ${line}`);
-  keepOutboxRowsFor(durationMs);
   if (process.env.BOOK_STACK_SERVICE !== 'dist') log('note: the service runs from sources through tsx (its RSS includes the compiler); `npm run soak` runs dist/');
 
   let stack: Stack | undefined;
   process.on('SIGINT', () => void (stack?.stop() ?? Promise.resolve()).finally(() => process.exit(130)));
   try {
-    stack = await startStack({ log: (line) => log(`stack: ${line}`) });
+    stack = await startStack({ log: (line) => log(`stack: ${line}`), serviceEnv: outboxRetentionEnv(durationMs) });
     const s = stack;
     const serviceUrl = s.service!.url;
 

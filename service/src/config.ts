@@ -1,4 +1,5 @@
 import type { KeyExpiry } from './books/idempotency';
+import { DEFAULT_ROLES } from './db/roles';
 import { DatabaseTls, parseDatabaseTarget } from './db/ssl';
 import type { OutboxRetention } from './outbox/outbox';
 
@@ -56,6 +57,13 @@ class Reader {
     return raw as T;
   }
 
+  /** A role name as PostgreSQL allows it (quoted where it is used): 1 to 63 characters, no control characters. */
+  roleName(name: string, fallback: string): string {
+    const raw = this.env[name] || fallback;
+    if (raw.length > 63 || /[\u0000-\u001f\u007f]/.test(raw)) this.problems.push(`${name} must be a role name of 1 to 63 characters without control characters`);
+    return raw;
+  }
+
   identifier(name: string, fallback: string): string {
     const raw = this.env[name] || fallback;
     if (!IDENTIFIER.test(raw)) this.problems.push(`${name} must be a lower-case SQL identifier (got "${raw}")`);
@@ -88,6 +96,27 @@ function databaseUrl(env: Env, problems: string[]): string {
 
 export function loadConfig(env: Env = process.env): Config {
   const read = new Reader(env);
+  const config = readConfig(env, read);
+  if (read.problems.length > 0) throw new ConfigError(read.problems);
+  return config;
+}
+
+/** What `npm run migrate` needs besides the service's configuration. */
+export interface MigrationConfig extends Config {
+  /** Roles the migrations grant their privileges to, when they exist (see db/roles.ts). */
+  roles: { app: string; cdc: string };
+}
+
+/** The service's configuration plus DB_APP_ROLE and DB_CDC_ROLE, validated together. */
+export function loadMigrationConfig(env: Env = process.env): MigrationConfig {
+  const read = new Reader(env);
+  const config = readConfig(env, read);
+  const roles = { app: read.roleName('DB_APP_ROLE', DEFAULT_ROLES.app), cdc: read.roleName('DB_CDC_ROLE', DEFAULT_ROLES.cdc) };
+  if (read.problems.length > 0) throw new ConfigError(read.problems);
+  return { ...config, roles };
+}
+
+function readConfig(env: Env, read: Reader): Config {
   const url = databaseUrl(env, read.problems);
   const { target, problems: tlsProblems } = parseDatabaseTarget(url, env);
   read.problems.push(...tlsProblems);
@@ -114,6 +143,5 @@ export function loadConfig(env: Env = process.env): Config {
     },
     shutdownDrainSeconds: read.int('SHUTDOWN_DRAIN_SECONDS', 5, 0, 300),
   };
-  if (read.problems.length > 0) throw new ConfigError(read.problems);
   return config;
 }

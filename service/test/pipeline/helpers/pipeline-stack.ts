@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Stack, startStack } from '../../../stack/stack';
+import { Stack, StackOptions, startStack } from '../../../stack/stack';
 
 const LOCK = join(tmpdir(), 'book-pipeline-stack.lock');
 
@@ -54,11 +54,11 @@ async function acquireStackLock(): Promise<() => void> {
 export const STACK_START_TIMEOUT_MS = 30 * 60_000;
 
 /** A whole local stack (PostgreSQL, Kafka, Connect + connector, service) for one test file. */
-export async function startPipelineStack(): Promise<Stack> {
+export async function startPipelineStack(options: Pick<StackOptions, 'serviceEnv'> = {}): Promise<Stack> {
   const release = await acquireStackLock();
   const started = Date.now();
   try {
-    const stack = await startStack({ log: (line) => process.env.PIPELINE_VERBOSE && console.log(line) });
+    const stack = await startStack({ ...options, log: (line) => process.env.PIPELINE_VERBOSE && console.log(line) });
     console.log(`pipeline stack up in ${Date.now() - started} ms: Kafka ${stack.kafka.bootstrap}, Connect ${stack.connect.url}, service ${stack.service!.url}`);
     return { ...stack, stop: () => stack.stop().finally(release) };
   } catch (error) {
