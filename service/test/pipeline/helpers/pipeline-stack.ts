@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { OutboxRow, readOutbox, withClient } from '../../../stack/database';
 import { Stack, StackOptions, startStack } from '../../../stack/stack';
 
 const LOCK = join(tmpdir(), 'book-pipeline-stack.lock');
@@ -84,4 +85,9 @@ export async function postBook(serviceUrl: string, book: Omit<Book, 'id'> | Reco
 
 export async function deleteBook(serviceUrl: string, id: number): Promise<Response> {
   return fetch(`${serviceUrl}/books/${id}`, { method: 'DELETE' });
+}
+
+/** Every outbox row: the committed events, which the topic must carry. */
+export function outboxRows(adminUrl: string): Promise<OutboxRow[]> {
+  return withClient(adminUrl, readOutbox);
 }
