@@ -13,6 +13,16 @@ export interface ManagedProcessOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** A part of the local stack that a fault run can SIGKILL and start again. */
+export interface Restartable {
+  readonly logFile: string;
+  /** SIGKILL: no shutdown hook runs, like a crashed pod. */
+  kill(): Promise<void>;
+  /** Start it again with the same configuration, port and data (after kill or stop). */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
 /** Children still running when this Node process exits (normally, by process.exit or an uncaught error). */
 const live = new Set<ChildProcess>();
 let exitHookInstalled = false;

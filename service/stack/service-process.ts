@@ -1,14 +1,10 @@
 import { resolve } from 'node:path';
-import { ManagedProcess } from './managed-process';
+import { ManagedProcess, Restartable } from './managed-process';
 
 const REPO = resolve(__dirname, '../..');
 
-export interface ServiceProcess {
+export interface ServiceProcess extends Restartable {
   readonly url: string;
-  readonly logFile: string;
-  kill(): Promise<void>;
-  start(): Promise<void>;
-  stop(): Promise<void>;
 }
 
 /**
