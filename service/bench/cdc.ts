@@ -12,33 +12,28 @@
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { Consumer, Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
-import { ADD_BOOK } from '../src/books/book-store';
+import { ADD_BOOK } from '../src/books/statements';
+import { bindPositional } from '../src/db/bind';
+import { percentile } from '../stack/percentile';
+import { pollUntil, waitFor } from '../stack/processes';
 import { Stack, startStack } from '../stack/stack';
+import { TopicReader } from '../stack/topic-reader';
 
 const rate = Number(process.env.BENCH_RATE ?? 200);
 const seconds = Number(process.env.BENCH_SECONDS ?? 30);
 const backlog = Number(process.env.BENCH_BACKLOG ?? 50_000);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
-
-/** A consumer from the end of books.events that calls `onRecord(key, receivedAt)` for every record. */
-async function follow(stack: Stack, onRecord: (key: string, at: number) => void): Promise<Consumer> {
-  const kafka = new Kafka({ clientId: 'bench-cdc', brokers: [stack.kafka.bootstrap], logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId: `bench-cdc-${randomUUID()}`, maxWaitTimeInMs: 50 });
-  await consumer.connect();
-  await consumer.subscribe({ topic: stack.topic, fromBeginning: false });
-  await consumer.run({
-    eachBatch: async ({ batch }) => {
-      const at = performance.now();
-      for (const m of batch.messages) onRecord(m.key?.toString() ?? '', at);
-    },
-  });
-  return consumer;
+/** A reader from the end of books.events that calls `onRecord(key, receivedAt)` for every record. */
+function follow(stack: Stack, onRecord: (key: string, at: number) => void): Promise<TopicReader> {
+  return new TopicReader(stack.kafka.bootstrap, stack.topic, {
+    clientId: 'bench-cdc',
+    fromBeginning: false,
+    maxWaitTimeInMs: 50,
+    keep: false,
+    onRecord: (record) => onRecord(record.key ?? '', performance.now()),
+  }).start();
 }
 
 async function post(url: string, i: number): Promise<number> {
@@ -77,12 +72,11 @@ async function latency(stack: Stack): Promise<void> {
   const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
   const warm = new Set<string>();
   await steadyWrites(url, warmupSeconds, (id) => warm.add(id));
-  while ([...warm].some((id) => !receivedAt.has(id))) await sleep(50);
+  await waitFor('the warm-up events', 120_000, () => [...warm].every((id) => receivedAt.has(id)), 50);
 
   const { achieved, late } = await steadyWrites(url, seconds, (id, at) => committedAt.set(id, at));
-  const deadline = performance.now() + 60_000;
-  while ([...committedAt.keys()].some((id) => !receivedAt.has(id)) && performance.now() < deadline) await sleep(50);
-  await consumer.disconnect();
+  await pollUntil(60_000, () => [...committedAt.keys()].every((id) => receivedAt.has(id)), { intervalMs: 50 });
+  await consumer.stop();
 
   // A record handled before its 201 was read counts as 0 ms.
   const latencies = [...committedAt].filter(([id]) => receivedAt.has(id)).map(([id, t]) => Math.max(0, receivedAt.get(id)! - t));
@@ -97,15 +91,14 @@ async function drain(stack: Stack): Promise<void> {
   await stack.connector.stop();
   await stack.connector.waitFor('STOPPED');
   const pool = new Pool({ connectionString: stack.database.appUrl, max: 16 });
-  // The service's own statement (book + event in one transaction); named binds made positional.
-  const sql = ADD_BOOK.replace('$title', '$1').replace('$author', '$2').replace('$price', '$3')
-    .replace('$eventId', '$4').replace('$eventType', '$5').replace('$traceparent', '$6');
+  // The service's own statement (book + event in one statement), every named bind made positional.
   const writeStart = performance.now();
   let next = 0;
   await Promise.all(Array.from({ length: 16 }, async () => {
     while (next < backlog) {
       const i = next++;
-      await pool.query(sql, [`Backlog ${i}`, 'Bench author', 12.34, randomUUID(), 'BookAdded', null]);
+      const { text, values } = bindPositional(ADD_BOOK, { title: `Backlog ${i}`, author: 'Bench author', price: 12.34, eventId: randomUUID(), traceparent: null });
+      await pool.query(text, values);
     }
   }));
   const writeSeconds = (performance.now() - writeStart) / 1000;
@@ -122,16 +115,16 @@ async function drain(stack: Stack): Promise<void> {
   await sleep(2000); // let the consumer's group settle at the end of the topic
   const resumed = performance.now();
   await stack.connector.resume();
-  const deadline = resumed + 15 * 60_000;
   let lastReport = resumed;
-  while (received < backlog && performance.now() < deadline) {
-    await sleep(100);
-    if (performance.now() - lastReport > 5000) {
+  await pollUntil(15 * 60_000, () => received >= backlog, {
+    intervalMs: 100,
+    onPoll: () => {
+      if (performance.now() - lastReport < 5000) return;
       lastReport = performance.now();
       console.log(`    … ${received} received`);
-    }
-  }
-  await consumer.disconnect();
+    },
+  });
+  await consumer.stop();
   const total = (last - resumed) / 1000;
   const streaming = (last - first) / 1000;
   console.log(`    received ${received}/${backlog}; first record ${((first - resumed) / 1000).toFixed(1)} s after resume`);

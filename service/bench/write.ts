@@ -11,7 +11,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { ADD_BOOK } from '../src/books/book-store';
+import { ADD_BOOK } from '../src/books/statements';
+import { bindInline, sqlLiteral } from '../src/db/bind';
 import { migrate } from '../src/db/migrator';
 import { bootstrapRoles, DEFAULT_ROLES } from '../src/db/roles';
 import { createSequelize } from '../src/db/sequelize';
@@ -29,16 +30,15 @@ const pool = process.env.BENCH_POOL;
 const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
 const book = { title: 'Bench title', author: 'Bench author', price: 12.34 };
 
-/** The service's statement, with its bind parameters replaced by the same values as literals. */
+/** The service's own statement (books/statements.ts), every bind parameter replaced by the same values as SQL. */
 function pgbenchScript(): string {
-  const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
-  const sql = ADD_BOOK.replace('$title', literal(book.title))
-    .replace('$author', literal(book.author))
-    .replace('$price', String(book.price))
-    .replace('$eventId', 'gen_random_uuid()')
-    .replace('$eventType', literal('BookAdded'))
-    .replace('$traceparent', 'NULL');
-  if (sql.includes('$')) throw new Error(`unbound parameter left in:\n${sql}`);
+  const sql = bindInline(ADD_BOOK, {
+    title: sqlLiteral(book.title),
+    author: sqlLiteral(book.author),
+    price: String(book.price),
+    eventId: 'gen_random_uuid()',
+    traceparent: 'NULL',
+  });
   return `BEGIN;\n${sql.replace(/\s+/g, ' ').trim()};\nEND;\n`;
 }
 

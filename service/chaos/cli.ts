@@ -1,6 +1,6 @@
 import { startStack, Stack } from '../stack/stack';
 import { FAULTS } from './faults';
-import { keepOutboxRowsFor, option, parseDuration, parseNumber, stamp } from './options';
+import { option, parseDuration, outboxRetentionEnv, parseNumber, stamp } from './options';
 import { formatReconciliation } from './reconcile';
 import { DEFAULT_CHAOS, formatFaults, runChaos } from './run';
 
@@ -29,7 +29,6 @@ async function main(): Promise<number> {
   };
   const started = Date.now();
   const log = (line: string) => console.log(`${stamp(started)} ${line}`);
-  keepOutboxRowsFor(durationMs);
   log(`chaos run: seed ${seed} (repeat with --seed=${seed}), ${durationMs / 1000} s, ${options.clients} clients at ${options.rate} req/s, ` +
     `${options.invalidShare * 100}% invalid; faults in turn: ${FAULTS.join(', ')}`);
 
@@ -39,7 +38,7 @@ async function main(): Promise<number> {
   };
   process.on('SIGINT', () => void stop().finally(() => process.exit(130)));
   try {
-    stack = await startStack({ log: (line) => log(`stack: ${line}`) });
+    stack = await startStack({ log: (line) => log(`stack: ${line}`), serviceEnv: outboxRetentionEnv(durationMs) });
     const result = await runChaos(stack, { ...options, log });
     console.log(`\nfaults injected (seed ${seed}):\n${formatFaults(result.faults)}\n`);
     console.log(`reconciliation: client ledger × database (books + outbox) × ${stack.topic}\n${formatReconciliation(result.reconciliation)}\n`);

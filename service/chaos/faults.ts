@@ -1,5 +1,6 @@
-import { Client } from 'pg';
-import { failureReason } from '../stack/outbox-connector';
+import { readOutboxHealth, withClient } from '../stack/database';
+import { ConnectorStatus, failureReason, inState } from '../stack/outbox-connector';
+import { waitFor } from '../stack/processes';
 import { Stack } from '../stack/stack';
 
 /** What the chaos run breaks, in this order, round after round. */
@@ -25,11 +26,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * A FAILED connector or task is restarted (what `spec.autoRestart` does in the cluster) and counted.
  */
 export async function healConnector(stack: Stack, log: (line: string) => void, timeoutMs = 300_000): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
   let restarts = 0;
   let lastRestart = 0;
-  for (;;) {
-    const status = await stack.connector.status().catch(() => undefined);
+  let status: ConnectorStatus | undefined;
+  await waitFor('the connector to stream again', timeoutMs, async () => {
+    status = await stack.connector.status().catch(() => undefined);
     const reason = failureReason(status);
     if (reason && Date.now() - lastRestart > 5000) {
       log(`connector ${reason}; restarting it`);
@@ -37,32 +38,18 @@ export async function healConnector(stack: Stack, log: (line: string) => void, t
       restarts++;
       lastRestart = Date.now();
     }
-    const running = status?.connector.state === 'RUNNING' && status.tasks.length > 0 && status.tasks.every((t) => t.state === 'RUNNING');
-    if (running && (await slotActive(stack))) return restarts;
-    if (Date.now() > deadline) throw new Error(`the connector did not stream again within ${timeoutMs} ms: ${JSON.stringify(status)}`);
-    await sleep(500);
-  }
+    return inState(status, 'RUNNING') && (await slotActive(stack));
+  }, { intervalMs: 500, detail: () => `last status ${JSON.stringify(status)}` });
+  return restarts;
 }
 
 async function slotActive(stack: Stack): Promise<boolean> {
-  const db = new Client({ connectionString: stack.database.adminUrl });
-  try {
-    await db.connect();
-    const { rows } = await db.query('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [stack.database.slot]);
-    return rows[0]?.active === true;
-  } catch {
-    return false;
-  } finally {
-    await db.end().catch(() => undefined);
-  }
+  const health = await withClient(stack.database.adminUrl, (db) => readOutboxHealth(db, stack.database.slot)).catch(() => undefined);
+  return health?.slot_active === 1;
 }
 
 async function serviceReady(stack: Stack, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await fetch(`${stack.service!.url}/readyz`).then((r) => r.ok, () => false))) {
-    if (Date.now() > deadline) throw new Error(`the service was not ready within ${timeoutMs} ms`);
-    await sleep(250);
-  }
+  await waitFor('the service to be ready', timeoutMs, async () => (await fetch(`${stack.service!.url}/readyz`)).ok, 250);
 }
 
 /** Breaks one component (SIGKILL, or a fast shutdown for PostgreSQL), waits `downMs`, brings it back and waits for the pipeline. */

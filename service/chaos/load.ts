@@ -2,8 +2,9 @@
  * A steady, mixed write load against the book service that keeps the client's ledger:
  * what was acknowledged, what was rejected, and what the client cannot know (the
  * connection was cut or the service answered 5xx) — those are resolved later from the
- * database, never guessed.
+ * database, never guessed. Used by the chaos and soak runs and the pipeline tests.
  */
+import { StopWaiting, waitFor } from '../stack/processes';
 
 /** mulberry32: a small seeded PRNG, so a run's choices and fault schedule repeat with its seed. */
 export function prng(seed: number): () => number {
@@ -44,7 +45,7 @@ export interface InvalidRequest {
 export interface LoadOptions {
   serviceUrl: () => string;
   clients: number;
-  /** Requests per second over all clients (a target; outages slow it down). */
+  /** Requests per second over all clients (a target; outages slow it down). Infinity: each client sends as soon as its last answer came. */
   rate: number;
   /** Share of requests that are deliberately invalid (0..1). */
   invalidShare: number;
@@ -111,10 +112,31 @@ export class WriteLoad {
     return this.ledger;
   }
 
+  /** Writes acknowledged (201/204) so far. */
+  acknowledged(): number {
+    return this.ledger.writes.filter((w) => w.outcome === 'acknowledged').length;
+  }
+
+  /** Until `count` writes have been acknowledged; fails after `timeoutMs` or if the load has stopped. */
+  async untilAcknowledged(count: number, timeoutMs = 300_000): Promise<void> {
+    await waitFor(`${count} acknowledged writes`, timeoutMs, () => {
+      if (!this.running) throw new StopWaiting('the load has stopped');
+      return this.acknowledged() >= count;
+    }, { intervalMs: 50, detail: () => this.summary() });
+  }
+
+  /** Writes the client could not confirm and valid requests rejected: none when nothing was broken meanwhile. */
+  failures(): string[] {
+    return [
+      ...this.ledger.writes.filter((w) => w.outcome === 'unknown').map((w) => `${w.type} ${w.title ?? w.bookId}: ${w.detail}`),
+      ...this.ledger.wronglyRejected,
+    ];
+  }
+
   /** Counts so far, for progress lines. */
   summary(): string {
     const w = this.ledger.writes;
-    const acked = w.filter((x) => x.outcome === 'acknowledged').length;
+    const acked = this.acknowledged();
     return `${this.ledger.requests} requests, ${acked} acknowledged, ${w.length - acked} unknown, ${this.ledger.invalid.length} invalid`;
   }
 

@@ -23,11 +23,12 @@ export function parseNumber(text: string | undefined, what: string, fallback: nu
 export const stamp = (started: number) => `[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s]`;
 
 /**
- * The ledger needs every outbox row for the whole run: keep them well past its end. The stack's
- * service inherits this process's environment.
+ * The service settings that keep every outbox row for the whole run (the ledger needs them),
+ * well past its end; for the stack's `serviceEnv`. A longer OUTBOX_RETENTION_SECONDS in
+ * this process's environment is kept.
  */
-export function keepOutboxRowsFor(ms: number): void {
+export function outboxRetentionEnv(ms: number): { OUTBOX_RETENTION_SECONDS: string } {
   const current = Number(process.env.OUTBOX_RETENTION_SECONDS ?? 3600);
   const needed = Math.ceil(ms / 1000) + 3600;
-  if (!(current >= needed)) process.env.OUTBOX_RETENTION_SECONDS = String(needed);
+  return { OUTBOX_RETENTION_SECONDS: String(current >= needed ? current : needed) };
 }

@@ -1,15 +1,17 @@
-import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
-import { Client } from 'pg';
+/**
+ * Reconciliation of the three ledgers of a run: what the clients were told, what the
+ * database committed, and what the topic carries. Pure: reading the ledgers is in
+ * ledgers.ts, the report in report.ts (both re-exported here for the callers of this module).
+ */
+import type { OutboxRow as StoredRow } from '../stack/database';
+import type { TopicRecord as ReadRecord } from '../stack/topic-reader';
 import { ClientWrite, EventType, LoadLedger } from './load';
 
+export { drainTopic, readDatabase } from './ledgers';
+export { formatReconciliation } from './report';
+
 /** The database's ledger: the outbox is the commit log (rows are kept for OUTBOX_RETENTION_SECONDS), books the state. */
-export interface OutboxRow {
-  id: string;
-  aggregateid: string;
-  type: EventType;
-  payload: { id: number; title: string; author: string; price: number };
-}
+export type OutboxRow = StoredRow<EventType, { id: number; title: string; author: string; price: number }>;
 
 export interface DatabaseLedger {
   outbox: OutboxRow[];
@@ -17,77 +19,8 @@ export interface DatabaseLedger {
   books: number[];
 }
 
-export interface TopicRecord {
-  key: string | null;
-  partition: number;
-  offset: number;
-  headers: Record<string, string>;
-  value: unknown;
-}
-
-export async function readDatabase(adminUrl: string): Promise<DatabaseLedger> {
-  const db = new Client({ connectionString: adminUrl });
-  await db.connect();
-  try {
-    const outbox = (await db.query('SELECT id::text, aggregateid, type, payload FROM outbox')).rows as OutboxRow[];
-    const books = (await db.query('SELECT id FROM books')).rows.map((r) => Number(r.id));
-    return { outbox, books };
-  } finally {
-    await db.end();
-  }
-}
-
-/**
- * Reads the whole topic: until every id in `expected` has been seen (or `timeoutMs`
- * passed), and then up to the partitions' end offsets at that moment, so that anything
- * unexpected already on the topic is read too.
- */
-export async function drainTopic(bootstrap: string, topic: string, expected: Set<string>, timeoutMs: number,
-  log: (line: string) => void = () => undefined): Promise<TopicRecord[]> {
-  const kafka = new Kafka({ clientId: 'chaos-reconcile', brokers: [bootstrap], logLevel: logLevel.NOTHING });
-  const records: TopicRecord[] = [];
-  const seen = new Set<string>();
-  const position = new Map<number, number>();
-  const consumer = kafka.consumer({ groupId: `chaos-reconcile-${randomUUID()}`, maxWaitTimeInMs: 200 });
-  const admin = kafka.admin();
-  await consumer.connect();
-  await admin.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ partition, message }) => {
-        const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
-        const raw = message.value?.toString();
-        let value: unknown = raw;
-        try {
-          value = raw === undefined ? null : JSON.parse(raw);
-        } catch { /* kept as text: a mismatch */ }
-        records.push({ key: message.key?.toString() ?? null, partition, offset: Number(message.offset), headers, value });
-        if (headers.id) seen.add(headers.id);
-        position.set(partition, Number(message.offset) + 1);
-      },
-    });
-    const deadline = Date.now() + timeoutMs;
-    let lastLog = Date.now();
-    const missing = () => [...expected].filter((id) => !seen.has(id)).length;
-    while (missing() > 0 && Date.now() < deadline) {
-      if (Date.now() - lastLog > 15_000) {
-        log(`draining ${topic}: ${records.length} records read, ${missing()} of ${expected.size} expected events not seen yet`);
-        lastLog = Date.now();
-      }
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    const ends = await admin.fetchTopicOffsets(topic);
-    const endDeadline = Date.now() + 60_000;
-    while (ends.some((p) => (position.get(p.partition) ?? 0) < Number(p.high)) && Date.now() < endDeadline) {
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  } finally {
-    await consumer.disconnect().catch(() => undefined);
-    await admin.disconnect().catch(() => undefined);
-  }
-  return records;
-}
+/** What reconciliation looks at in a topic record (stack/topic-reader.ts reads whole ones). */
+export type TopicRecord = Pick<ReadRecord, 'key' | 'partition' | 'offset' | 'headers' | 'value'>;
 
 export interface Reconciliation {
   requests: number;
@@ -285,34 +218,4 @@ export function failures(r: Reconciliation): string[] {
     ['valid requests rejected', r.wronglyRejected],
   ];
   return bad.filter(([, n]) => n > 0).map(([what, n]) => `${n} ${what}`);
-}
-
-export function formatReconciliation(r: Reconciliation): string {
-  const rows: Array<[string, number | string, string?]> = [
-    ['requests sent', r.requests],
-    ['writes acknowledged (201/204)', r.acknowledged],
-    ['writes with unknown outcome', r.unknown, 'connection cut or 5xx; resolved from the outbox'],
-    ['  of which committed', r.unknownCommitted],
-    ['  of which not committed', r.unknownNotCommitted],
-    ['invalid requests sent', r.invalidSent],
-    ['  rejected with 4xx', r.invalidRejected],
-    ['  no answer (a component was down)', r.invalidUnanswered],
-    ['  accepted or wrote rows', r.invalidWritten, 'must be 0'],
-    ['valid requests rejected (4xx)', r.wronglyRejected, 'must be 0'],
-    ['acknowledged but not committed', r.acknowledgedNotCommitted, 'must be 0'],
-    ['commits no client explains', r.unexplainedCommits, 'must be 0'],
-    ['books table mismatches', r.booksMismatched, 'must be 0'],
-    ['events expected (outbox rows)', r.eventsExpected],
-    ['events found on the topic', r.eventsFound],
-    ['missing', r.missing, 'must be 0'],
-    ['unexpected (no commit)', r.unexpected, 'must be 0'],
-    ['duplicates (same event id)', r.duplicates, 'allowed: at-least-once'],
-    ['content mismatches', r.contentMismatches, 'must be 0'],
-    ['per-book order violations', r.orderViolations, 'must be 0'],
-  ];
-  const width = Math.max(...rows.map(([label]) => label.length));
-  const valueWidth = Math.max(...rows.map(([, v]) => String(v).length));
-  const lines = rows.map(([label, value, note]) => `  ${label.padEnd(width)}  ${String(value).padStart(valueWidth)}${note ? `   ${note}` : ''}`);
-  if (r.problems.length) lines.push('', '  problems:', ...r.problems.map((p) => `    ${p}`));
-  return lines.join('\n');
 }

@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
 import { sample } from '../ops/local-status';
+import { percentile } from '../stack/percentile';
 import { startStack, Stack } from '../stack/stack';
+import { TopicReader } from '../stack/topic-reader';
 import { WriteLoad } from './load';
-import { keepOutboxRowsFor, option, parseDuration, parseNumber, stamp } from './options';
+import { option, parseDuration, outboxRetentionEnv, parseNumber, stamp } from './options';
 import { drainTopic, failures, formatReconciliation, readDatabase, reconcile } from './reconcile';
 
 const USAGE = `npm run soak -- [--duration=10m] [--rate=50] [--clients=4] [--interval=60s] [--seed=N]
@@ -25,7 +25,6 @@ interface Sample {
 }
 
 const MiB = 1024 * 1024;
-const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
 
 async function main(): Promise<number> {
   if (process.argv.includes('--help')) {
@@ -39,29 +38,26 @@ async function main(): Promise<number> {
   const seed = parseNumber(option('seed', 'SOAK'), '--seed', 1, 0, 2 ** 31);
   const started = Date.now();
   const log = (line: string) => console.log(`${stamp(started)} ${line}`);
-  keepOutboxRowsFor(durationMs);
   if (process.env.BOOK_STACK_SERVICE !== 'dist') log('note: the service runs from sources through tsx (its RSS includes the compiler); `npm run soak` runs dist/');
 
   let stack: Stack | undefined;
   process.on('SIGINT', () => void (stack?.stop() ?? Promise.resolve()).finally(() => process.exit(130)));
   try {
-    stack = await startStack({ log: (line) => log(`stack: ${line}`) });
+    stack = await startStack({ log: (line) => log(`stack: ${line}`), serviceEnv: outboxRetentionEnv(durationMs) });
     const s = stack;
     const serviceUrl = s.service!.url;
 
     // A live consumer: lag = when a record is read − its timestamp (the outbox row's occurred_at, set by the EventRouter).
-    const kafka = new Kafka({ clientId: 'soak', brokers: [s.kafka.bootstrap], logLevel: logLevel.NOTHING });
-    const consumer = kafka.consumer({ groupId: `soak-${randomUUID()}`, maxWaitTimeInMs: 100 });
     let lags: number[] = [];
     let events = 0;
-    await consumer.connect();
-    await consumer.subscribe({ topic: s.topic, fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        lags.push(Date.now() - Number(message.timestamp));
+    const reader = await new TopicReader(s.kafka.bootstrap, s.topic, {
+      clientId: 'soak',
+      keep: false,
+      onRecord: (record) => {
+        lags.push(Date.now() - record.timestamp);
         events++;
       },
-    });
+    }).start();
 
     log(`soak: ${durationMs / 1000} s at ${rate} requests/s over ${clients} clients (5% invalid, 35% of valid ones deletes), a sample every ${intervalMs / 1000} s`);
     const load = new WriteLoad({ serviceUrl: () => serviceUrl, clients, rate, invalidShare: 0.05, deleteShare: 0.35, seed, runId: `soak-${seed}` }).start();
@@ -99,7 +95,7 @@ async function main(): Promise<number> {
       ].join(''));
     }
     const ledger = await load.stop();
-    await consumer.disconnect();
+    await reader.stop();
 
     const rss = samples.map((x) => x.rssMiB);
     const third = Math.max(1, Math.floor(rss.length / 3));

@@ -1,4 +1,7 @@
+import type { KeyExpiry } from './books/idempotency';
+import { DEFAULT_ROLES } from './db/roles';
 import { DatabaseTls, parseDatabaseTarget } from './db/ssl';
+import type { OutboxRetention } from './outbox/outbox';
 
 /** Service configuration from environment variables, validated once at start. */
 export interface Config {
@@ -9,15 +12,13 @@ export interface Config {
   port: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   dbPoolMax: number;
-  outbox: {
-    /** Seconds an outbox row is kept for inspection; 0 deletes it in the writing transaction. */
-    retentionSeconds: number;
-    cleanupIntervalSeconds: number;
-    cleanupBatchSize: number;
+  /** The outbox module's settings (outbox/outbox.ts, outbox/gauges.ts). */
+  outbox: OutboxRetention & {
     publication: string;
     slot: string;
   };
-  idempotencyKeyTtlSeconds: number;
+  /** Idempotency-key expiry (books/idempotency.ts), on the same cleanup schedule as the outbox. */
+  idempotency: KeyExpiry;
   shutdownDrainSeconds: number;
 }
 
@@ -56,6 +57,13 @@ class Reader {
     return raw as T;
   }
 
+  /** A role name as PostgreSQL allows it (quoted where it is used): 1 to 63 characters, no control characters. */
+  roleName(name: string, fallback: string): string {
+    const raw = this.env[name] || fallback;
+    if (raw.length > 63 || /[\u0000-\u001f\u007f]/.test(raw)) this.problems.push(`${name} must be a role name of 1 to 63 characters without control characters`);
+    return raw;
+  }
+
   identifier(name: string, fallback: string): string {
     const raw = this.env[name] || fallback;
     if (!IDENTIFIER.test(raw)) this.problems.push(`${name} must be a lower-case SQL identifier (got "${raw}")`);
@@ -88,9 +96,33 @@ function databaseUrl(env: Env, problems: string[]): string {
 
 export function loadConfig(env: Env = process.env): Config {
   const read = new Reader(env);
+  const config = readConfig(env, read);
+  if (read.problems.length > 0) throw new ConfigError(read.problems);
+  return config;
+}
+
+/** What `npm run migrate` needs besides the service's configuration. */
+export interface MigrationConfig extends Config {
+  /** Roles the migrations grant their privileges to, when they exist (see db/roles.ts). */
+  roles: { app: string; cdc: string };
+}
+
+/** The service's configuration plus DB_APP_ROLE and DB_CDC_ROLE, validated together. */
+export function loadMigrationConfig(env: Env = process.env): MigrationConfig {
+  const read = new Reader(env);
+  const config = readConfig(env, read);
+  const roles = { app: read.roleName('DB_APP_ROLE', DEFAULT_ROLES.app), cdc: read.roleName('DB_CDC_ROLE', DEFAULT_ROLES.cdc) };
+  if (read.problems.length > 0) throw new ConfigError(read.problems);
+  return { ...config, roles };
+}
+
+function readConfig(env: Env, read: Reader): Config {
   const url = databaseUrl(env, read.problems);
   const { target, problems: tlsProblems } = parseDatabaseTarget(url, env);
   read.problems.push(...tlsProblems);
+  // OUTBOX_CLEANUP_*: one schedule for the outbox janitor and idempotency-key expiry.
+  const cleanupIntervalSeconds = read.int('OUTBOX_CLEANUP_INTERVAL_SECONDS', 60, 1, 24 * 3600);
+  const cleanupBatchSize = read.int('OUTBOX_CLEANUP_BATCH_SIZE', 1000, 1, 100_000);
   const config: Config = {
     databaseUrl: target.url,
     databaseTls: target.tls,
@@ -99,14 +131,17 @@ export function loadConfig(env: Env = process.env): Config {
     dbPoolMax: read.int('DB_POOL_MAX', 10, 1, 500),
     outbox: {
       retentionSeconds: read.int('OUTBOX_RETENTION_SECONDS', 3600, 0, 365 * 24 * 3600),
-      cleanupIntervalSeconds: read.int('OUTBOX_CLEANUP_INTERVAL_SECONDS', 60, 1, 24 * 3600),
-      cleanupBatchSize: read.int('OUTBOX_CLEANUP_BATCH_SIZE', 1000, 1, 100_000),
+      cleanupIntervalSeconds,
+      cleanupBatchSize,
       publication: read.identifier('OUTBOX_PUBLICATION', 'book_outbox_publication'),
       slot: read.identifier('OUTBOX_SLOT', 'book_outbox_slot'),
     },
-    idempotencyKeyTtlSeconds: read.int('IDEMPOTENCY_KEY_TTL_SECONDS', 24 * 3600, 60, 30 * 24 * 3600),
+    idempotency: {
+      keyTtlSeconds: read.int('IDEMPOTENCY_KEY_TTL_SECONDS', 24 * 3600, 60, 30 * 24 * 3600),
+      cleanupIntervalSeconds,
+      cleanupBatchSize,
+    },
     shutdownDrainSeconds: read.int('SHUTDOWN_DRAIN_SECONDS', 5, 0, 300),
   };
-  if (read.problems.length > 0) throw new ConfigError(read.problems);
   return config;
 }

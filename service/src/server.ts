@@ -1,12 +1,13 @@
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { BookStore } from './books/book-store';
+import { startKeyExpiry } from './books/idempotency';
 import { Config } from './config';
 import { createSequelize } from './db/sequelize';
 import { createApp } from './http/app';
 import { Lifecycle } from './http/health';
 import { Logger } from './logger';
-import { startHousekeeping } from './outbox/retention';
+import { Outbox } from './outbox/outbox';
 
 export interface RunningService {
   server: Server;
@@ -18,13 +19,11 @@ export interface RunningService {
 export async function startService(config: Config, logger: Logger): Promise<RunningService> {
   const sequelize = createSequelize({ url: config.databaseUrl, tls: config.databaseTls, poolMax: config.dbPoolMax });
   const lifecycle: Lifecycle = { draining: false };
-  const store = new BookStore(sequelize, config.outbox.retentionSeconds);
+  const outbox = new Outbox(sequelize, config.outbox);
+  const store = new BookStore(sequelize, outbox);
   const app = createApp({ sequelize, store, logger, lifecycle, slot: config.outbox.slot });
-  const stopHousekeeping = startHousekeeping(
-    sequelize,
-    { ...config.outbox, idempotencyKeyTtlSeconds: config.idempotencyKeyTtlSeconds },
-    logger,
-  );
+  const stopJanitor = outbox.startJanitor(logger);
+  const stopKeyExpiry = startKeyExpiry(sequelize, config.idempotency, logger);
 
   const server = createServer(app.callback());
   server.keepAliveTimeout = 65_000; // longer than common load balancer idle timeouts
@@ -46,7 +45,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       server.closeIdleConnections();
       await closed;
       clearInterval(sweep);
-      await stopHousekeeping();
+      await stopJanitor();
+      await stopKeyExpiry();
       await sequelize.close();
       logger.info('stopped');
     })());

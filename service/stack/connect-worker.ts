@@ -1,18 +1,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JavaProcess, log4jProperties, propertiesFile } from './java-process';
+import { Restartable } from './managed-process';
 import { freePort } from './processes';
 import { asProperties, kafkaConnectResource } from './strimzi-resources';
 
-export interface ConnectWorker {
+/** The Connect worker JVM. */
+export interface ConnectWorker extends Restartable {
   /** Base URL of the Connect REST API. */
   readonly url: string;
-  readonly logFile: string;
-  /** SIGKILL the worker JVM. */
-  kill(): Promise<void>;
-  /** Start it again with the same config and REST port (after kill or stop). */
-  start(): Promise<void>;
-  stop(): Promise<void>;
 }
 
 export interface ConnectWorkerOptions {

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { randomUUID } from 'node:crypto';
-import { IHeaders, Kafka, logLevel } from 'kafkajs';
+import { IHeaders, logLevel } from 'kafkajs';
 import { STACK_INFO_FILE } from './stack-info';
 import { kafkaTopicResource } from './strimzi-resources';
+import { TopicReader } from './topic-reader';
 
 /** Header values as text, in the console consumer's print.headers form: id:<uuid>,type:BookAdded */
 export function formatHeaders(headers: IHeaders | undefined): string {
@@ -36,14 +36,16 @@ async function main(): Promise<void> {
   const topic = kafkaTopicResource().spec.topicName ?? kafkaTopicResource().metadata.name;
   const fromBeginning = !process.argv.includes('--new');
 
-  const kafka = new Kafka({ clientId: 'book-events-cli', brokers: [bootstrap], logLevel: logLevel.ERROR });
   // A fresh group each time: this tool only looks, it never commits a position others rely on.
-  const consumer = kafka.consumer({ groupId: `book-events-cli-${randomUUID()}` });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning });
+  const reader = await new TopicReader(bootstrap, topic, {
+    clientId: 'book-events-cli',
+    logLevel: logLevel.ERROR,
+    fromBeginning,
+    keep: false,
+    onRecord: (record, message) => console.log(formatRecord(record.partition, message)),
+  }).start();
   console.error(`following ${topic} on ${bootstrap}${fromBeginning ? ' from the beginning' : ''}; Ctrl-C to stop`);
-  await consumer.run({ eachMessage: async ({ partition, message }) => console.log(formatRecord(partition, message)) });
-  const stop = () => void consumer.disconnect().finally(() => process.exit(0));
+  const stop = () => void reader.stop().finally(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 }

@@ -5,20 +5,16 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { JavaProcess, log4jProperties, propertiesFile } from './java-process';
+import { Restartable } from './managed-process';
 import { freePort } from './processes';
 import { asProperties, kafkaResource } from './strimzi-resources';
 
 const run = promisify(execFile);
 
-export interface KafkaBroker {
+/** The broker JVM; start() after kill or stop keeps its port and log directory. */
+export interface KafkaBroker extends Restartable {
   /** host:port of the PLAINTEXT listener. */
   readonly bootstrap: string;
-  readonly logFile: string;
-  /** SIGKILL the broker JVM. */
-  kill(): Promise<void>;
-  /** Start it again on the same port and log directory (after kill or stop). */
-  start(): Promise<void>;
-  stop(): Promise<void>;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { StopWaiting, waitFor } from './processes';
 import { asProperties, kafkaConnectorResource } from './strimzi-resources';
 
 /** What the local stack changes in the KafkaConnector's config: where the database is, nothing else. */
@@ -75,25 +76,27 @@ export class ConnectorClient {
   }
 
   /** Waits for the connector and every task to be in `state`; a FAILED one fails at once with its trace. */
-  async waitFor(state: 'RUNNING' | 'STOPPED' | 'PAUSED', timeoutMs = 120_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
+  async waitFor(state: ConnectorState, timeoutMs = 120_000): Promise<void> {
     let last: ConnectorStatus | undefined;
-    for (;;) {
-      try {
-        last = await this.status();
-      } catch {
-        last = undefined; // the worker may be (re)starting
-      }
-      const failed = [last?.connector, ...(last?.tasks ?? [])].find((s) => s?.state === 'FAILED');
-      if (failed) throw new Error(`connector ${this.name}: ${failureReason(last) ?? "FAILED (no trace)"}\n${failed.trace ?? '(no trace)'}`);
-      const tasksOk = state === 'STOPPED' ? true : (last?.tasks.length ?? 0) > 0 && last!.tasks.every((t) => t.state === state);
-      if (last?.connector.state === state && tasksOk) return;
-      if (Date.now() > deadline) {
-        throw new Error(`connector ${this.name} not ${state} after ${timeoutMs} ms: ${JSON.stringify(last)}`);
-      }
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    await waitFor(`connector ${this.name} ${state}`, timeoutMs, async () => {
+      last = await this.status().catch(() => undefined); // the worker may be (re)starting
+      const failed = [last?.connector, ...(last?.tasks ?? [])].find((x) => x?.state === 'FAILED');
+      if (failed) throw new StopWaiting(`connector ${this.name}: ${failureReason(last) ?? 'FAILED (no trace)'}\n${failed.trace ?? '(no trace)'}`);
+      return inState(last, state);
+    }, { intervalMs: 250, detail: () => `last status ${JSON.stringify(last)}` });
   }
+}
+
+export type ConnectorState = 'RUNNING' | 'STOPPED' | 'PAUSED';
+
+/**
+ * Whether the connector is in `state` with every task (at least one) in it too; for STOPPED
+ * only the connector counts (Connect removes the tasks). inState(status, 'RUNNING') is what
+ * "the connector is running" means everywhere in the tooling.
+ */
+export function inState(status: ConnectorStatus | undefined, state: ConnectorState): boolean {
+  if (status?.connector.state !== state) return false;
+  return state === 'STOPPED' || (status.tasks.length > 0 && status.tasks.every((t) => t.state === state));
 }
 
 /**

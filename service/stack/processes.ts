@@ -14,26 +14,58 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Polls `check` until it returns something truthy; throws after `timeoutMs` naming `what`. */
-export async function waitFor<T>(
-  what: string,
+/** Thrown by a waitFor/pollUntil check to stop waiting at once (a process died, a connector FAILED). */
+export class StopWaiting extends Error {}
+
+export interface PollOptions {
+  /** Pause between checks (default 200 ms). */
+  intervalMs?: number;
+  /** Called between checks, e.g. to log progress. */
+  onPoll?: () => void;
+}
+
+export interface WaitOptions extends PollOptions {
+  /** What was last seen, for the timeout message (a log tail, the last status). */
+  detail?: () => string;
+}
+
+/**
+ * Polls `check` until it returns something truthy, for at most `timeoutMs`; undefined then.
+ * A check that throws counts as not yet (its error is kept for the caller's message),
+ * except StopWaiting, which is thrown on at once.
+ */
+export async function pollUntil<T>(
   timeoutMs: number,
   check: () => T | Promise<T>,
-  intervalMs = 200,
-): Promise<NonNullable<T>> {
+  options: PollOptions = {},
+): Promise<{ value?: NonNullable<T>; lastError?: unknown }> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
     try {
       const value = await check();
-      if (value) return value as NonNullable<T>;
+      if (value) return { value: value as NonNullable<T> };
     } catch (error) {
+      if (error instanceof StopWaiting) throw error;
       lastError = error;
     }
-    if (Date.now() > deadline) {
-      const reason = lastError instanceof Error ? `: ${lastError.message}` : '';
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${reason}`);
-    }
-    await sleep(intervalMs);
+    if (Date.now() > deadline) return { lastError };
+    options.onPoll?.();
+    await sleep(options.intervalMs ?? 200);
   }
+}
+
+/** Polls `check` until it returns something truthy; throws after `timeoutMs` naming `what` (see pollUntil). */
+export async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  check: () => T | Promise<T>,
+  options: number | WaitOptions = {},
+): Promise<NonNullable<T>> {
+  const o = typeof options === 'number' ? { intervalMs: options } : options;
+  const { value, lastError } = await pollUntil(timeoutMs, check, o);
+  if (value) return value;
+  const reason = lastError instanceof Error ? `: ${lastError.message}` : '';
+  const detail = o.detail ? `; ${o.detail()}` : '';
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${reason}${detail}`);
 }

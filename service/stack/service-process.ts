@@ -1,17 +1,10 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { killOnExit } from './java-process';
-import { waitFor } from './processes';
+import { ManagedProcess, Restartable } from './managed-process';
 
 const REPO = resolve(__dirname, '../..');
 
-export interface ServiceProcess {
+export interface ServiceProcess extends Restartable {
   readonly url: string;
-  readonly logFile: string;
-  kill(): Promise<void>;
-  start(): Promise<void>;
-  stop(): Promise<void>;
 }
 
 /**
@@ -23,30 +16,18 @@ export async function startServiceProcess(port: number, env: Record<string, stri
     ? [resolve(REPO, 'dist/main.js')]
     : ['--import', 'tsx', resolve(REPO, 'service/src/main.ts')];
   const url = `http://127.0.0.1:${port}`;
-  let child: ChildProcess | undefined;
-  let exited: Promise<void> = Promise.resolve();
-  const alive = () => !!child && child.exitCode === null && child.signalCode === null;
-  const tail = () => readFileSync(logFile, 'utf8').split('\n').slice(-30).join('\n');
-
+  const service = new ManagedProcess({
+    name: 'the book service',
+    command: process.execPath,
+    args,
+    cwd: REPO,
+    env: { ...process.env, ...env, PORT: String(port) },
+    logFile,
+  });
   const start = async () => {
-    const log = createWriteStream(logFile, { flags: 'a' });
-    child = spawn(process.execPath, args, { cwd: REPO, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout?.pipe(log);
-    child.stderr?.pipe(log);
-    const c = child;
-    exited = new Promise((r) => c.once('exit', () => r()));
-    killOnExit(c);
-    await waitFor(`book service on ${url}`, 60_000, async () => {
-      if (!alive()) throw new Error(`the service exited (code ${c.exitCode}); log tail:\n${tail()}`);
-      return (await fetch(`${url}/readyz`)).ok;
-    });
-  };
-  const signal = async (sig: NodeJS.Signals) => {
-    if (alive()) {
-      child!.kill(sig);
-      await exited;
-    }
+    service.start();
+    await service.waitUntil(`book service on ${url}`, 60_000, async () => (await fetch(`${url}/readyz`)).ok, 200);
   };
   await start();
-  return { url, logFile, start, kill: () => signal('SIGKILL'), stop: () => signal('SIGTERM') };
+  return { url, logFile, start, kill: () => service.kill(), stop: () => service.stop() };
 }

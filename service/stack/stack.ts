@@ -21,6 +21,8 @@ export interface StackOptions {
   servicePort?: number;
   /** The service's LOG_LEVEL (default warn). */
   serviceLogLevel?: string;
+  /** More settings for the service (e.g. OUTBOX_RETENTION_SECONDS), passed explicitly to its process. */
+  serviceEnv?: Record<string, string>;
   /** PostgreSQL fsync (default off: faster tests; benchmarks may turn it on). */
   fsync?: boolean;
   /** Heap and GC flags for the broker and Connect JVMs. */
@@ -152,6 +154,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         OUTBOX_SLOT: db.slot,
         OUTBOX_PUBLICATION: db.publication,
         SHUTDOWN_DRAIN_SECONDS: '0',
+        ...options.serviceEnv,
       }, join(dir, 'service.log'));
       cleanups.push(() => service!.stop());
       log(`book service on ${service.url}`);

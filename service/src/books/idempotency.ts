@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { QueryTypes, Sequelize, Transaction } from 'sequelize';
+import { deleteInBatches, every, ExpiringRows } from '../db/housekeeping';
+import { Logger } from '../logger';
 import { NewBook } from './book-schema';
 
 export interface StoredResponse {
@@ -42,4 +44,23 @@ export async function storeResponse(sequelize: Sequelize, t: Transaction, key: s
     bind: { key, status: response.status, body: JSON.stringify(response.body) },
     transaction: t,
   });
+}
+
+/** How long idempotency keys are kept, and how they are expired. */
+export interface KeyExpiry {
+  keyTtlSeconds: number;
+  cleanupIntervalSeconds: number;
+  cleanupBatchSize: number;
+}
+
+const KEYS: ExpiringRows = { table: 'idempotency_keys', key: 'key', time: 'created_at', now: 'now()' };
+
+/** One pass: deletes the keys older than their TTL; returns how many. */
+export function deleteExpiredKeys(sequelize: Sequelize, expiry: KeyExpiry): Promise<number> {
+  return deleteInBatches(sequelize, KEYS, expiry.keyTtlSeconds, expiry.cleanupBatchSize);
+}
+
+/** Runs deleteExpiredKeys every cleanupIntervalSeconds; returns a function that stops it. */
+export function startKeyExpiry(sequelize: Sequelize, expiry: KeyExpiry, logger: Logger): () => Promise<void> {
+  return every('idempotencyKeys', expiry.cleanupIntervalSeconds, () => deleteExpiredKeys(sequelize, expiry), logger);
 }

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../config';
+import { ConfigError, loadMigrationConfig } from '../config';
 import { createLogger } from '../logger';
 import { migrate } from './migrator';
 import { createSequelize } from './sequelize';
@@ -6,10 +6,11 @@ import { describeTls } from './ssl';
 
 /**
  * `npm run migrate`: applies pending migrations with DATABASE_URL (the owner role), or
- * PGHOST/PGUSER/…; TLS from sslmode/sslrootcert in the URL or PGSSLMODE/PGSSLROOTCERT.
+ * PGHOST/PGUSER/…; TLS from sslmode/sslrootcert in the URL or PGSSLMODE/PGSSLROOTCERT;
+ * the roles to grant to from DB_APP_ROLE and DB_CDC_ROLE (see loadMigrationConfig).
  */
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const config = loadMigrationConfig();
   const logger = createLogger(config.logLevel);
   const sequelize = createSequelize({
     url: config.databaseUrl,
@@ -21,8 +22,8 @@ async function main(): Promise<void> {
     const applied = await migrate(sequelize, {
       publication: config.outbox.publication,
       slot: config.outbox.slot,
-      appRole: process.env.DB_APP_ROLE || 'book_app',
-      cdcRole: process.env.DB_CDC_ROLE || 'book_cdc',
+      appRole: config.roles.app,
+      cdcRole: config.roles.cdc,
     });
     logger.info({ applied }, applied.length ? 'migrations applied' : 'database schema is up to date');
   } catch (error) {

@@ -1,10 +1,11 @@
 import { createSequelize } from '../../src/db/sequelize';
-import { deleteExpired } from '../../src/outbox/retention';
+import { deleteExpiredKeys } from '../../src/books/idempotency';
+import { Outbox } from '../../src/outbox/outbox';
 import { json, useServiceAndDatabase } from '../support/test-service';
 
 const env = useServiceAndDatabase();
 
-it('deletes outbox rows past retention in batches, as the service role, and keeps newer rows and all books', async () => {
+it('deletes outbox rows past retention and expired idempotency keys in batches, as the service role, and keeps newer rows and all books', async () => {
   const ids: number[] = [];
   for (let i = 0; i < 7; i++) ids.push((await json(await env.api.postJson('/books', { title: `R${i}`, author: 'R', price: 1 }))).id);
   // Five events are two hours old, two are fresh.
@@ -16,8 +17,9 @@ it('deletes outbox rows past retention in batches, as the service role, and keep
 
   const app = createSequelize({ url: env.db.appUrl, poolMax: 1 });
   try {
-    const deleted = await deleteExpired(app, { retentionSeconds: 3600, cleanupIntervalSeconds: 60, cleanupBatchSize: 2, idempotencyKeyTtlSeconds: 86400 });
-    expect(deleted).toEqual({ outbox: 5, idempotencyKeys: 1 });
+    const outbox = new Outbox(app, { retentionSeconds: 3600, cleanupIntervalSeconds: 60, cleanupBatchSize: 2 });
+    expect(await outbox.deleteExpired()).toBe(5);
+    expect(await deleteExpiredKeys(app, { keyTtlSeconds: 86400, cleanupIntervalSeconds: 60, cleanupBatchSize: 2 })).toBe(1);
   } finally {
     await app.close();
   }

@@ -1,5 +1,5 @@
 import { FAULTS } from '../../chaos/faults';
-import { keepOutboxRowsFor } from '../../chaos/options';
+import { outboxRetentionEnv } from '../../chaos/options';
 import { formatReconciliation } from '../../chaos/reconcile';
 import { formatFaults, runChaos } from '../../chaos/run';
 import { Stack } from '../../stack/stack';
@@ -12,8 +12,7 @@ const SEED = 20261126;
 let stack: Stack;
 
 beforeAll(async () => {
-  keepOutboxRowsFor(3_600_000);
-  stack = await startPipelineStack();
+  stack = await startPipelineStack({ serviceEnv: outboxRetentionEnv(3_600_000) });
 });
 
 afterAll(async () => {

@@ -6,16 +6,17 @@ import { healConnector } from '../../chaos/faults';
 import { localStackChecks } from '../../ops/local-status';
 import { ConnectorStatus, failureReason } from '../../stack/outbox-connector';
 import { Stack } from '../../stack/stack';
-import { EventReader } from './helpers/event-reader';
-import { outboxRows } from './helpers/outbox';
+import { TopicReader } from '../../stack/topic-reader';
+import { outboxRows } from './helpers/pipeline-stack';
 import { postBook, startPipelineStack } from './helpers/pipeline-stack';
+import { pollUntil, waitFor } from '../../stack/processes';
 
 // Jest's testTimeout is global (package.json); a pipeline test starts a whole stack.
 jest.setTimeout(600_000);
 
 let stack: Stack;
 let db: Client;
-let reader: EventReader | undefined;
+let reader: TopicReader | undefined;
 
 beforeAll(async () => {
   stack = await startPipelineStack();
@@ -31,14 +32,11 @@ afterAll(async () => {
 
 /** Polls the Connect REST status until the connector or its task is FAILED; returns the status. */
 async function untilFailed(timeoutMs = 180_000): Promise<ConnectorStatus> {
-  const deadline = Date.now() + timeoutMs;
   let last: ConnectorStatus | undefined;
-  for (;;) {
+  return waitFor('the connector to FAIL', timeoutMs, async () => {
     last = await stack.connector.status().catch(() => last);
-    if (failureReason(last)) return last!;
-    if (Date.now() > deadline) throw new Error(`the connector never FAILED: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
+    return failureReason(last) ? last : undefined;
+  }, { intervalMs: 500, detail: () => `last status ${JSON.stringify(last)}` });
 }
 
 /** Writes `n` books while the connector is down; they must all arrive once it is fixed. */
@@ -50,7 +48,7 @@ async function writeMeanwhile(label: string, n: number): Promise<void> {
 /** Every committed event, including those written while the connector was FAILED, is on the topic. */
 async function expectNothingLost(): Promise<void> {
   const ids = (await outboxRows(stack.database.adminUrl)).map((r) => r.id);
-  reader ??= await new EventReader(stack.kafka.bootstrap, stack.topic).start();
+  reader ??= await new TopicReader(stack.kafka.bootstrap, stack.topic).start();
   await reader.waitUntil(`all ${ids.length} committed events`, (records) => {
     const seen = new Set(records.map((r) => r.headers.id));
     return ids.every((id) => seen.has(id));
@@ -93,12 +91,12 @@ describe('a misconfigured connector says what is wrong, and fixing it loses noth
     await db.query(`ALTER ROLE book_cdc PASSWORD '${rotated}'`);
     await stack.connector.restart();
     const info = { connect: stack.connect.url, service: stack.service!.url, connectLog: stack.connect.logFile };
-    const deadline = Date.now() + 180_000;
     let report = '';
-    while (!/connector retrying: .*password authentication failed/.test(report) && Date.now() < deadline) {
+    await pollUntil(180_000, async () => {
       await new Promise((r) => setTimeout(r, 1000));
       report = (await localStackChecks(info)).map((c) => `${c.ok ? 'ok' : 'FAIL'} ${c.name}: ${c.detail}`).join('\n');
-    }
+      return /connector retrying: .*password authentication failed/.test(report);
+    }, { intervalMs: 0 });
     console.log(`stale secret, npm run status says:\n${report}`);
     expect(report).toMatch(/^FAIL replication slot: INACTIVE/m);
     expect(report).toMatch(/^FAIL connector retrying: .*password authentication failed for user "book_cdc"/m);

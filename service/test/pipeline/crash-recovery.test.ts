@@ -1,14 +1,14 @@
 import { Stack } from '../../stack/stack';
-import { EventReader, EventRecord } from './helpers/event-reader';
-import { outboxRows } from './helpers/outbox';
+import { TopicReader, TopicRecord } from '../../stack/topic-reader';
+import { outboxRows } from './helpers/pipeline-stack';
 import { STACK_START_TIMEOUT_MS, startPipelineStack } from './helpers/pipeline-stack';
-import { WriteBurst } from './helpers/writers';
+import { WriteLoad } from '../../chaos/load';
 
 // Jest's testTimeout is global (package.json); a pipeline test starts a whole stack.
 jest.setTimeout(600_000);
 
 let stack: Stack;
-let reader: EventReader | undefined;
+let reader: TopicReader | undefined;
 
 beforeAll(async () => {
   stack = await startPipelineStack();
@@ -21,14 +21,14 @@ afterAll(async () => {
 
 /** Writes go on while `crash` kills a component and brings it back; returns the writes acknowledged meanwhile. */
 async function burstAcross(label: string, crash: () => Promise<void>): Promise<number> {
-  const burst = new WriteBurst(stack.service!.url, 8, label);
-  await burst.untilCommitted(100);
+  // Eight clients, each sending as soon as its last answer came; half of the valid writes delete a book of the client's.
+  const load = new WriteLoad({ serviceUrl: () => stack.service!.url, clients: 8, rate: Infinity, invalidShare: 0, deleteShare: 0.5, seed: 1, runId: label }).start();
+  await load.untilAcknowledged(100);
   await crash();
-  const atRecovery = burst.committed.length;
-  await burst.untilCommitted(atRecovery + 100);
-  const committed = await burst.stop();
-  expect(burst.failures).toEqual([]);
-  return committed.length;
+  await load.untilAcknowledged(load.acknowledged() + 100);
+  const ledger = await load.stop();
+  expect(load.failures()).toEqual([]);
+  return ledger.writes.length;
 }
 
 describe('nothing committed is lost when Connect or the broker is SIGKILLed mid-burst', () => {
@@ -52,13 +52,13 @@ describe('nothing committed is lost when Connect or the broker is SIGKILLed mid-
     expect(rows.length).toBe(viaConnect + viaBroker);
     const byId = new Map(rows.map((r) => [r.id, r]));
 
-    reader = await new EventReader(stack.kafka.bootstrap, stack.topic).start();
+    reader = await new TopicReader(stack.kafka.bootstrap, stack.topic).start();
     await reader.waitUntil(`all ${rows.length} committed events`, (records) => {
       const seen = new Set(records.map((r) => r.headers.id));
       return rows.every((row) => seen.has(row.id));
     }, 240_000);
 
-    const copies = new Map<string, EventRecord[]>();
+    const copies = new Map<string, TopicRecord[]>();
     for (const r of reader.records) copies.set(r.headers.id, [...(copies.get(r.headers.id) ?? []), r]);
     const duplicated = [...copies.values()].filter((c) => c.length > 1);
     const extra = duplicated.reduce((n, c) => n + c.length - 1, 0);

@@ -1,19 +1,19 @@
 import { Client } from 'pg';
 import { Stack } from '../../stack/stack';
 import { asyncApiErrors, loadAsyncApi } from './helpers/asyncapi';
-import { EventReader, EventRecord } from './helpers/event-reader';
+import { TopicReader, TopicRecord } from '../../stack/topic-reader';
 import { Book, deleteBook, postBook, STACK_START_TIMEOUT_MS, startPipelineStack } from './helpers/pipeline-stack';
 
 // Jest's testTimeout is global (package.json); a pipeline test starts a whole stack.
 jest.setTimeout(300_000);
 
 let stack: Stack;
-let reader: EventReader;
+let reader: TopicReader;
 let db: Client;
 
 beforeAll(async () => {
   stack = await startPipelineStack();
-  reader = await new EventReader(stack.kafka.bootstrap, stack.topic).start();
+  reader = await new TopicReader(stack.kafka.bootstrap, stack.topic).start();
   db = new Client({ connectionString: stack.database.adminUrl });
   await db.connect();
 }, STACK_START_TIMEOUT_MS);
@@ -24,7 +24,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const recordsOf = (id: number) => (records: EventRecord[]) => records.filter((r) => r.key === String(id));
+const recordsOf = (id: number) => (records: TopicRecord[]) => records.filter((r) => r.key === String(id));
 
 async function outboxIds(id: number): Promise<Array<{ id: string; type: string; occurredAtMs: string }>> {
   // occurred_at is UTC without time zone: its epoch is the instant Debezium puts on the record.
@@ -90,7 +90,7 @@ describe('books.events through the real Debezium outbox connector', () => {
     expect(reader.records.length).toBeGreaterThanOrEqual(3);
     for (const record of reader.records) expect({ offset: record.offset, errors: asyncApiErrors(api, record) }).toEqual({ offset: record.offset, errors: [] });
 
-    const wrong: EventRecord = { ...reader.records[0], key: 'x', headers: { id: 'not-a-uuid', type: 'BookAdded' }, value: { id: 3, title: 'Miro' } };
+    const wrong: TopicRecord = { ...reader.records[0], key: 'x', headers: { id: 'not-a-uuid', type: 'BookAdded' }, value: { id: 3, title: 'Miro' } };
     expect(asyncApiErrors(api, wrong).length).toBeGreaterThanOrEqual(3);
   });
 });

@@ -2,6 +2,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { Stack } from '../../stack/stack';
 import { STACK_START_TIMEOUT_MS, startPipelineStack } from './helpers/pipeline-stack';
+import { pollUntil } from '../../stack/processes';
 
 // Jest's testTimeout is global (package.json); a pipeline test starts a whole stack.
 jest.setTimeout(300_000);
@@ -41,17 +42,16 @@ describe('heartbeats while the outbox is idle', () => {
     const { target } = (await db.query('SELECT pg_current_wal_lsn()::text AS target')).rows[0];
     const { start } = (await db.query('SELECT confirmed_flush_lsn::text AS start FROM pg_replication_slots WHERE slot_name = $1', [slot])).rows[0];
 
-    const deadline = Date.now() + 150_000;
     let reached = false;
-    while (!reached && Date.now() < deadline) {
+    await pollUntil(150_000, async () => {
       await write();
       const { rows } = await db.query(
         'SELECT confirmed_flush_lsn >= $2::pg_lsn AS reached, confirmed_flush_lsn::text AS now FROM pg_replication_slots WHERE slot_name = $1',
         [slot, target],
       );
       reached = rows[0].reached;
-      if (!reached) await new Promise((r) => setTimeout(r, 1000));
-    }
+      return reached;
+    }, { intervalMs: 1000 });
     const { now } = (await db.query('SELECT confirmed_flush_lsn::text AS now FROM pg_replication_slots WHERE slot_name = $1', [slot])).rows[0];
     expect({ slot, start, target, reached, now }).toMatchObject({ reached: true });
 

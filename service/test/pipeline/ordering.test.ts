@@ -1,17 +1,17 @@
 import { Stack } from '../../stack/stack';
-import { EventReader, EventRecord } from './helpers/event-reader';
-import { outboxRows } from './helpers/outbox';
+import { TopicReader, TopicRecord } from '../../stack/topic-reader';
+import { outboxRows } from './helpers/pipeline-stack';
 import { Book, deleteBook, postBook, STACK_START_TIMEOUT_MS, startPipelineStack } from './helpers/pipeline-stack';
 
 // Jest's testTimeout is global (package.json); a pipeline test starts a whole stack.
 jest.setTimeout(300_000);
 
 let stack: Stack;
-let reader: EventReader;
+let reader: TopicReader;
 
 beforeAll(async () => {
   stack = await startPipelineStack();
-  reader = await new EventReader(stack.kafka.bootstrap, stack.topic).start();
+  reader = await new TopicReader(stack.kafka.bootstrap, stack.topic).start();
 }, STACK_START_TIMEOUT_MS);
 
 afterAll(async () => {
@@ -63,7 +63,7 @@ describe('500 writes over 25 concurrent clients', () => {
       expect({ key: record.key, type: record.headers.type, value: record.value }).toEqual({ key: row.aggregateid, type: row.type, value: row.payload });
     }
 
-    const perBook = new Map<string, EventRecord[]>();
+    const perBook = new Map<string, TopicRecord[]>();
     for (const r of [...reader.records].sort((a, b) => a.partition - b.partition || a.offset - b.offset)) {
       perBook.set(r.key!, [...(perBook.get(r.key!) ?? []), r]);
     }

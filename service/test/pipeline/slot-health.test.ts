@@ -2,16 +2,17 @@ import { Client } from 'pg';
 import { readFileSync } from 'node:fs';
 import { localStackChecks, sample } from '../../ops/local-status';
 import { Stack } from '../../stack/stack';
-import { EventReader } from './helpers/event-reader';
-import { outboxRows } from './helpers/outbox';
+import { TopicReader } from '../../stack/topic-reader';
+import { outboxRows } from './helpers/pipeline-stack';
 import { postBook, startPipelineStack } from './helpers/pipeline-stack';
+import { pollUntil, waitFor } from '../../stack/processes';
 
 // Jest's testTimeout is global (package.json); a pipeline test starts a whole stack.
 jest.setTimeout(600_000);
 
 let stack: Stack;
 let db: Client;
-let reader: EventReader | undefined;
+let reader: TopicReader | undefined;
 
 beforeAll(async () => {
   stack = await startPipelineStack();
@@ -41,14 +42,11 @@ async function slotMetrics(): Promise<SlotMetrics> {
 
 /** Scrapes until `predicate` holds (the gauges are read at most once a second); returns the last scrape. */
 async function scrapeUntil(what: string, predicate: (m: SlotMetrics) => boolean, timeoutMs = 240_000): Promise<SlotMetrics> {
-  const deadline = Date.now() + timeoutMs;
   let last: SlotMetrics | undefined;
-  for (;;) {
+  return waitFor(`/metrics to show ${what}`, timeoutMs, async () => {
     last = await slotMetrics().catch(() => last);
-    if (last && predicate(last)) return last;
-    if (Date.now() > deadline) throw new Error(`/metrics never showed ${what}; last scrape ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
+    return last && predicate(last) ? last : undefined;
+  }, { intervalMs: 1000, detail: () => `last scrape ${JSON.stringify(last)}` });
 }
 
 const walLsn = async (): Promise<string> => (await db.query('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0].lsn;
@@ -97,20 +95,15 @@ describe('replication slot health on /metrics', () => {
 
     // And the events written meanwhile were not lost.
     const ids = new Set((await outboxRows(stack.database.adminUrl)).map((r) => r.id));
-    reader = await new EventReader(stack.kafka.bootstrap, stack.topic).start();
+    reader = await new TopicReader(stack.kafka.bootstrap, stack.topic).start();
     await reader.waitUntil(`all ${ids.size} events`, (records) => [...ids].every((id) => records.some((r) => r.headers.id === id)), 240_000);
   });
 });
 
 /** Waits until the Connect worker's log has a line matching `pattern`; returns it. */
 async function connectLogLine(pattern: RegExp, timeoutMs = 180_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const line = readFileSync(stack.connect.logFile, 'utf8').split('\n').find((l) => pattern.test(l));
-    if (line) return line;
-    if (Date.now() > deadline) throw new Error(`no line matching ${pattern} in ${stack.connect.logFile}`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
+  return waitFor(`a line matching ${pattern} in ${stack.connect.logFile}`, timeoutMs,
+    () => readFileSync(stack.connect.logFile, 'utf8').split('\n').find((l) => pattern.test(l)), 1000);
 }
 
 describe('max_slot_wal_keep_size reached', () => {
@@ -126,14 +119,14 @@ describe('max_slot_wal_keep_size reached', () => {
     // Events committed while the connector is away; then enough other WAL for the cap to bite.
     for (let i = 0; i < 20; i++) expect((await postBook(stack.service!.url, { title: `gap ${i}`, author: 'Invalidated', price: 7 })).status).toBe(201);
     await db.query('CREATE TABLE wal_filler (id bigserial PRIMARY KEY, pad text)');
-    const deadline = Date.now() + 240_000;
     let status = '';
-    while (status !== 'lost' && Date.now() < deadline) {
+    await pollUntil(240_000, async () => {
       await db.query(`INSERT INTO wal_filler (pad) SELECT repeat(md5(g::text), 30) FROM generate_series(1, 5000) g`);
       await db.query('SELECT pg_switch_wal()');
       await db.query('CHECKPOINT');
       status = (await db.query('SELECT wal_status FROM pg_replication_slots WHERE slot_name = $1', [stack.database.slot])).rows[0].wal_status;
-    }
+      return status === 'lost';
+    }, { intervalMs: 0 });
     expect(status).toBe('lost');
     await scrapeUntil('cdc_slot_wal_status{status="lost"}', (m) => m.walStatus === 'lost' && m.active === 0);
 
@@ -174,7 +167,7 @@ describe('max_slot_wal_keep_size reached', () => {
     }
 
     const rows = await outboxRows(stack.database.adminUrl);
-    const reader2 = await new EventReader(stack.kafka.bootstrap, stack.topic).start();
+    const reader2 = await new TopicReader(stack.kafka.bootstrap, stack.topic).start();
     try {
       await reader2.waitUntil(`all ${rows.length} committed events, the gap included`, (records) => {
         const seen = new Set(records.map((r) => r.headers.id));

@@ -1,21 +1,31 @@
-import { bookPayloadSql, toBook } from '../../src/books/book-events';
+import { BOOK_AGGREGATE, toBook } from '../../src/books/book-events';
+import { Book } from '../../src/books/book-schema';
 import { requestHash } from '../../src/books/idempotency';
-import { insertEventFrom } from '../../src/outbox/outbox-sql';
+import { ADD_BOOK, DELETE_BOOK } from '../../src/books/statements';
+import { placeholders } from '../../src/db/bind';
 import { problems } from '../../src/http/problem';
 
 describe('book events', () => {
-  it('build the payload from the committed row with exactly the Book keys', () => {
-    const sql = bookPayloadSql('book');
-    const keys = [...sql.matchAll(/'(\w+)', book\.(\w+)/g)].map((m) => [m[1], m[2]]);
+  const statements = { BookAdded: ADD_BOOK, BookDeleted: DELETE_BOOK };
+
+  it.each(Object.entries(statements))('%s: build the payload from the committed row with exactly the Book keys', (_, sql) => {
+    const payload = /jsonb_build_object\(([^)]*)\)/.exec(sql)![1];
+    const keys = [...payload.matchAll(/'(\w+)', book\.(\w+)/g)].map((m) => [m[1], m[2]]);
     expect(keys).toEqual([['id', 'id'], ['title', 'title'], ['author', 'author'], ['price', 'price']]);
+    expect(keys.map(([k]) => k)).toEqual(Object.keys(Book.properties));
   });
 
-  it('insert one outbox row per source row with the event id, type and traceparent bound, never interpolated', () => {
-    const sql = insertEventFrom('book', { aggregateType: 'Book', aggregateId: 'book.id::text', payload: 'p' });
+  it.each(Object.entries(statements))('%s: change the book and append one outbox row per changed row, in one statement', (type, sql) => {
+    expect(sql).toMatch(/^\s*WITH book AS \(\s*(INSERT INTO|DELETE FROM) books/);
     expect(sql).toMatch(/INSERT INTO outbox \(id, aggregatetype, aggregateid, type, payload, occurred_at, traceparent\)/);
-    expect(sql).toMatch(/SELECT \$eventId, 'Book', book\.id::text, \$eventType, p,/);
-    expect(sql).toMatch(/now\(\) AT TIME ZONE 'UTC', \$traceparent/);
-    expect(sql).toMatch(/FROM book\s+RETURNING payload$/);
+    expect(sql).toContain(`SELECT $eventId, '${BOOK_AGGREGATE}', book.id::text, '${type}',`);
+    expect(sql).toMatch(/now\(\) AT TIME ZONE 'UTC', \$traceparent\s+FROM book\s+RETURNING payload$/);
+    expect(sql.match(/;/g)).toBeNull();
+  });
+
+  it('bind the values, never interpolate them', () => {
+    expect(placeholders(ADD_BOOK)).toEqual(['title', 'author', 'price', 'eventId', 'traceparent']);
+    expect(placeholders(DELETE_BOOK)).toEqual(['id', 'eventId', 'traceparent']);
   });
 
   it('turn exact decimal strings into JSON numbers', () => {

@@ -1,3 +1,4 @@
+import { escapeIdentifier } from 'pg';
 import { grantIfRoleExists, MigrationContext, MigrationQuery } from './context';
 
 export const name = '0002-create-outbox';
@@ -61,7 +62,7 @@ async function ensurePublication(query: MigrationQuery, publication: string): Pr
     { publication },
   );
   if (!existing) {
-    await query(`CREATE PUBLICATION "${publication}" FOR TABLE ${PUBLISHED.join(', ')}`);
+    await query(`CREATE PUBLICATION ${escapeIdentifier(publication)} FOR TABLE ${PUBLISHED.join(', ')}`);
     return;
   }
   // Left by an earlier run of this migration (committed, slot step failed): exactly these tables.
@@ -98,7 +99,7 @@ async function ensureSlot(query: MigrationQuery, slot: string): Promise<void> {
 
 export async function down({ context: { query, settings } }: { context: MigrationContext }): Promise<void> {
   await query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = :slot', { slot: settings.slot });
-  await query(`DROP PUBLICATION IF EXISTS "${settings.publication}"`);
+  await query(`DROP PUBLICATION IF EXISTS ${escapeIdentifier(settings.publication)}`);
   await query('DROP TABLE cdc_heartbeat');
   await query('DROP TABLE outbox');
 }

@@ -1,3 +1,4 @@
+import { escapeIdentifier } from 'pg';
 import { QueryInterface, Sequelize, Transaction } from 'sequelize';
 
 export interface MigrationSettings {
@@ -48,13 +49,12 @@ export function boundQuery(sequelize: Sequelize, transaction?: Transaction): Mig
   };
 }
 
-/** Runs a GRANT only if the role exists, so a single-role development database migrates too. Idempotent. */
+/**
+ * Runs a GRANT only if the role exists, so a single-role development database migrates too.
+ * Idempotent. The role name is bound in the lookup and quoted as an identifier in the GRANT
+ * (any name PostgreSQL allows, quotes included); `grant` is the migration's own text.
+ */
 export async function grantIfRoleExists(query: MigrationQuery, role: string, grant: string): Promise<void> {
-  await query(
-    `DO $$ BEGIN
-       IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${role}') THEN
-         ${grant} TO "${role}";
-       END IF;
-     END $$`,
-  );
+  const exists = await query('SELECT 1 FROM pg_roles WHERE rolname = :role', { role });
+  if (exists.length) await query(`${grant} TO ${escapeIdentifier(role)}`);
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Ajv, { ValidateFunction } from 'ajv';
 import { parse } from 'yaml';
-import { EventRecord } from './event-reader';
+import { TopicRecord } from '../../../stack/topic-reader';
 
 const DOC = resolve(__dirname, '../../../../docs/asyncapi.yaml');
 
@@ -35,7 +35,7 @@ export function loadAsyncApi(): { channelAddress: string; messages: Map<string, 
 }
 
 /** The schema errors of one real record, empty when it conforms. */
-export function asyncApiErrors(api: ReturnType<typeof loadAsyncApi>, record: EventRecord): string[] {
+export function asyncApiErrors(api: ReturnType<typeof loadAsyncApi>, record: TopicRecord): string[] {
   const message = api.messages.get(record.headers.type);
   if (!message) return [`header type "${record.headers.type}" is not a message of the channel`];
   const errors: string[] = [];

@@ -1,7 +1,8 @@
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Stack, startStack } from '../../../stack/stack';
+import { OutboxRow, readOutbox, withClient } from '../../../stack/database';
+import { Stack, StackOptions, startStack } from '../../../stack/stack';
 
 const LOCK = join(tmpdir(), 'book-pipeline-stack.lock');
 
@@ -54,11 +55,11 @@ async function acquireStackLock(): Promise<() => void> {
 export const STACK_START_TIMEOUT_MS = 30 * 60_000;
 
 /** A whole local stack (PostgreSQL, Kafka, Connect + connector, service) for one test file. */
-export async function startPipelineStack(): Promise<Stack> {
+export async function startPipelineStack(options: Pick<StackOptions, 'serviceEnv'> = {}): Promise<Stack> {
   const release = await acquireStackLock();
   const started = Date.now();
   try {
-    const stack = await startStack({ log: (line) => process.env.PIPELINE_VERBOSE && console.log(line) });
+    const stack = await startStack({ ...options, log: (line) => process.env.PIPELINE_VERBOSE && console.log(line) });
     console.log(`pipeline stack up in ${Date.now() - started} ms: Kafka ${stack.kafka.bootstrap}, Connect ${stack.connect.url}, service ${stack.service!.url}`);
     return { ...stack, stop: () => stack.stop().finally(release) };
   } catch (error) {
@@ -84,4 +85,9 @@ export async function postBook(serviceUrl: string, book: Omit<Book, 'id'> | Reco
 
 export async function deleteBook(serviceUrl: string, id: number): Promise<Response> {
   return fetch(`${serviceUrl}/books/${id}`, { method: 'DELETE' });
+}
+
+/** Every outbox row: the committed events, which the topic must carry. */
+export function outboxRows(adminUrl: string): Promise<OutboxRow[]> {
+  return withClient(adminUrl, readOutbox);
 }
