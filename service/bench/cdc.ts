@@ -1,5 +1,5 @@
 /**
- * Delivery yardstick (DESIGN §8) on the local stack:
+ * Delivery yardstick (docs/design.md#performance-yardsticks) on the local stack:
  *  (a) commit-to-consume latency p50/p95/p99 of BookAdded events while POST /books runs
  *      at a steady BENCH_RATE writes/s (default 200) for BENCH_SECONDS (default 30); the
  *      commit time is when the 201 arrives (the service answers right after COMMIT);

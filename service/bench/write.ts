@@ -1,5 +1,5 @@
 /**
- * Write-path yardstick (DESIGN §8): on one throwaway PostgreSQL, pgbench runs the
+ * Write-path yardstick (docs/design.md#performance-yardsticks): on one throwaway PostgreSQL, pgbench runs the
  * exact SQL transaction the service performs for POST /books, then autocannon loads
  * POST /books on the real service at the same concurrency. Prints both rates and the ratio.
  *

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { ConnectorStatus, failureReason } from '../stack/outbox-connector';
+import { ConnectorStatus, failureReason, inState } from '../stack/outbox-connector';
 import { STACK_INFO_FILE } from '../stack/stack-info';
 import { kafkaConnectorResource } from '../stack/strimzi-resources';
 import type { Check } from './pipeline';
@@ -52,7 +52,7 @@ export async function localStackChecks(info: LocalStackInfo, connector = kafkaCo
       const status = (await response.json()) as ConnectorStatus;
       const reason = failureReason(status);
       const tasks = status.tasks.map((t) => `task ${t.id} ${t.state}`).join(', ') || 'no task';
-      const running = status.connector.state === 'RUNNING' && status.tasks.length > 0 && status.tasks.every((t) => t.state === 'RUNNING');
+      const running = inState(status, 'RUNNING');
       checks.push({ name: `connector ${connector}`, ok: running, detail: `${status.connector.state}, ${tasks}${reason ? ` — ${reason}` : ''}` });
       if (!reason && info.connectLog) retryingCause = lastRetriableError(info.connectLog);
     }

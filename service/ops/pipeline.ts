@@ -1,6 +1,7 @@
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { Writable } from 'node:stream';
 import type * as K8s from '@kubernetes/client-node';
+import { pollUntil } from '../stack/processes';
 
 /**
  * The CDC pipeline as Kubernetes sees it: Strimzi resources, the connector and its task,
@@ -283,16 +284,17 @@ async function topicShape(cluster: Cluster, names: Names, topic: any): Promise<C
 
 /** Polls until every check passes or the deadline is reached; returns the last checks. */
 export async function waitForPipeline(cluster: Cluster, timeoutMs: number, log: (checks: Check[]) => void, names: Names = DEFAULT_NAMES) {
-  const deadline = Date.now() + timeoutMs;
+  let checks: Check[] = [];
   let last = '';
-  for (;;) {
-    const checks = await pipelineChecks(cluster, names);
+  const { lastError } = await pollUntil(timeoutMs, async () => {
+    checks = await pipelineChecks(cluster, names);
     const summary = JSON.stringify(checks);
     if (summary !== last) log(checks);
     last = summary;
-    if (checks.every((c) => c.ok) || Date.now() > deadline) return checks;
-    await new Promise((r) => setTimeout(r, 5000));
-  }
+    return checks.every((c) => c.ok);
+  }, { intervalMs: 5000 });
+  if (checks.length === 0) throw lastError instanceof Error ? lastError : new Error('could not read the pipeline from the cluster');
+  return checks;
 }
 
 /** A ready pod behind the Service (port-forward goes to a pod, as kubectl's does). */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { prng, WriteLoad } from '../../../chaos/load';
 import { failures, formatReconciliation, readDatabase, reconcile, scopeToRun, type TopicRecord } from '../../../chaos/reconcile';
 import { connect, consumeTopic, portForward, portForwardToService, waitForPipeline, type Cluster } from '../../../ops/pipeline';
-import { waitFor } from '../../../stack/processes';
+import { pollUntil, waitFor } from '../../../stack/processes';
 import { kubectl, NAMESPACE } from './cluster-tools';
 
 /**
@@ -109,15 +109,13 @@ async function main(): Promise<void> {
       const database = await readDatabase(await adminUrl(cluster, pg.port));
       const expected = new Set(scopeToRun(database, [], runId).database.outbox.map((r) => r.id));
       let topic: TopicRecord[] = [];
-      const deadline = Date.now() + 300_000;
-      for (;;) {
+      await pollUntil(300_000, async () => {
         topic = (await consumeTopic(cluster, 20_000)).map((r) => ({ ...r, value: JSON.parse(r.value) as unknown }));
         const seen = new Set(topic.map((r) => r.headers.id));
         const missing = [...expected].filter((id) => !seen.has(id)).length;
         log(`topic read: ${topic.length} records, ${missing} of this run's ${expected.size} events not there yet`);
-        if (missing === 0 || Date.now() > deadline) break;
-        await sleep(5_000);
-      }
+        return missing === 0;
+      }, { intervalMs: 5_000 });
       const scoped = scopeToRun(database, topic, runId);
       const reconciliation = reconcile(ledger, scoped.database, scoped.topic);
       process.stderr.write(`${formatReconciliation(reconciliation)}\n`);

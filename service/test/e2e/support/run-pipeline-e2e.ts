@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { connect, consumeTopic, portForwardToService, waitForPipeline, type Check, type Cluster } from '../../../ops/pipeline';
+import { pollUntil } from '../../../stack/processes';
 import { helm, kubectl, NAMESPACE, RELEASE, status, statusUntil } from './cluster-tools';
 
 /**
@@ -46,12 +47,11 @@ async function throughTheService(cluster: Cluster): Promise<void> {
     emit('delete', { status: deleted.status });
 
     const before = await brokerRestarts(cluster);
-    const deadline = Date.now() + Number(process.env.E2E_EVENT_TIMEOUT_MS || 180_000);
     let records: Awaited<ReturnType<typeof consumeTopic>> = [];
-    while (Date.now() < deadline) {
+    await pollUntil(Number(process.env.E2E_EVENT_TIMEOUT_MS || 180_000), async () => {
       records = (await consumeTopic(cluster, 20_000)).filter((r) => r.key === String(body.id));
-      if (records.length >= 2) break;
-    }
+      return records.length >= 2;
+    });
     emit('events', { records });
     emit('broker', { restartsBefore: before, restartsAfter: await brokerRestarts(cluster) });
   } finally {

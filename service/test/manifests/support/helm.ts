@@ -33,12 +33,12 @@ export interface RenderOptions {
   chart?: string;
 }
 
-/** `helm template` of the chart, hooks and test pods included, as objects. */
-export function render(options: RenderOptions = {}): KubernetesObject[] {
-  const args = [
+/** The arguments of `helm template` for a chart directory and the options. */
+function templateArgs(chart: string, options: RenderOptions): string[] {
+  return [
     'template',
     options.release ?? 'book-service',
-    options.chart ?? CHART_DIR,
+    chart,
     '--namespace',
     options.namespace ?? 'books',
     // the Kubernetes of the kind node in CI (helm's default is the version of its client libraries)
@@ -47,6 +47,11 @@ export function render(options: RenderOptions = {}): KubernetesObject[] {
     ...(options.values ?? []).flatMap((v) => ['--values', v]),
     ...(options.set ?? []).flatMap((s) => ['--set', s]),
   ];
+}
+
+/** `helm template` of the chart, hooks and test pods included, as objects. */
+export function render(options: RenderOptions = {}): KubernetesObject[] {
+  const args = templateArgs(options.chart ?? CHART_DIR, options);
   const result = helm(args);
   if (result.status !== 0) throw new Error(`helm ${args.join(' ')} failed:\n${result.stderr}`);
   return parseYamlDocuments(result.stdout, 'helm template') as KubernetesObject[];
@@ -70,18 +75,7 @@ export function templateWithProbe(probe: string, options: RenderOptions = {}): H
   try {
     cpSync(CHART_DIR, copy, { recursive: true, dereference: true });
     writeFileSync(join(copy, 'templates', 'probe-under-test.yaml'), probe);
-    const args = [
-      'template',
-      options.release ?? 'book-service',
-      copy,
-      '--namespace',
-      options.namespace ?? 'books',
-      '--kube-version',
-      options.kubeVersion ?? '1.34.0',
-      ...(options.values ?? []).flatMap((v) => ['--values', v]),
-      ...(options.set ?? []).flatMap((s) => ['--set', s]),
-    ];
-    const result = helm(args);
+    const result = helm(templateArgs(copy, options));
     return { ...result, objects: () => parseYamlDocuments(result.stdout, 'helm template (probe)') as KubernetesObject[] };
   } finally {
     rmSync(copy, { recursive: true, force: true });
