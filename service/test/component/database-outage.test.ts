@@ -1,7 +1,7 @@
 import { createTestDatabase, startOwnCluster, TestCluster, TestDatabase } from '../support/test-database';
 import { json, startTestService, TestService } from '../support/test-service';
-import { PostgresServer } from '../../stack/postgres';
-import { waitFor } from '../../stack/processes';
+import { PostgresServer } from '../../../tools/stack/postgres';
+import { waitFor } from '../../../tools/stack/processes';
 
 // This file stops PostgreSQL, so it runs its own server rather than the shared one.
 let cluster: TestCluster & { server: PostgresServer };

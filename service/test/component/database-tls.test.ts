@@ -4,7 +4,7 @@ import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { pgClientConfig } from '../../src/db/ssl';
-import { PostgresServer, startPostgres } from '../../stack/postgres';
+import { PostgresServer, startPostgres } from '../../../tools/stack/postgres';
 import { makeCertificates, TestCertificates } from '../support/tls';
 import { json, startTestService } from '../support/test-service';
 import type { TestDatabase } from '../support/test-database';

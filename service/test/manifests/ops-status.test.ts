@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { consoleConsumerCommand, parseTopicDescription, topicReadiness, topicShapeCheck } from '../../ops/pipeline';
-import { TESTED, toolPairCheck } from '../../ops/tool-versions';
+import { consoleConsumerCommand, parseTopicDescription, topicReadiness, topicShapeCheck } from '../../../tools/ops/pipeline';
+import { TESTED, toolPairCheck } from '../../../tools/ops/tool-versions';
 import { REPO_ROOT } from './support/repo';
 import { TOOLS } from './support/tools';
 

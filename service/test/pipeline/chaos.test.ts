@@ -1,9 +1,9 @@
-import { FAULTS } from '../../chaos/faults';
-import { outboxRetentionEnv } from '../../chaos/options';
-import { formatReconciliation } from '../../chaos/reconcile';
-import { formatFaults, runChaos } from '../../chaos/run';
-import { Stack } from '../../stack/stack';
-import { startPipelineStack } from './helpers/pipeline-stack';
+import { FAULTS } from '../../../tools/chaos/faults';
+import { outboxRetentionEnv } from '../../../tools/chaos/options';
+import { formatReconciliation } from '../../../tools/chaos/reconcile';
+import { formatFaults, runChaos } from '../../../tools/chaos/run';
+import { Stack } from '../../../tools/stack/stack';
+import { startPipelineStack } from './support/pipeline-stack';
 
 // The short, seeded version of `npm run chaos`: every fault once, a steady load throughout.
 jest.setTimeout(900_000);

@@ -2,14 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { healConnector } from '../../chaos/faults';
-import { localStackChecks } from '../../ops/local-status';
-import { ConnectorStatus, failureReason } from '../../stack/outbox-connector';
-import { Stack } from '../../stack/stack';
-import { TopicReader } from '../../stack/topic-reader';
-import { outboxRows } from './helpers/pipeline-stack';
-import { postBook, startPipelineStack } from './helpers/pipeline-stack';
-import { pollUntil, waitFor } from '../../stack/processes';
+import { healConnector } from '../../../tools/chaos/faults';
+import { localStackChecks } from '../../../tools/ops/local-status';
+import { ConnectorStatus, failureReason } from '../../../tools/stack/outbox-connector';
+import { Stack } from '../../../tools/stack/stack';
+import { TopicReader } from '../../../tools/stack/topic-reader';
+import { outboxRows } from './support/pipeline-stack';
+import { postBook, startPipelineStack } from './support/pipeline-stack';
+import { pollUntil, waitFor } from '../../../tools/stack/processes';
 
 // Jest's testTimeout is global (package.json); a pipeline test starts a whole stack.
 jest.setTimeout(600_000);

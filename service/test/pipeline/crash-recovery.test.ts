@@ -1,8 +1,8 @@
-import { Stack } from '../../stack/stack';
-import { TopicReader, TopicRecord } from '../../stack/topic-reader';
-import { outboxRows } from './helpers/pipeline-stack';
-import { STACK_START_TIMEOUT_MS, startPipelineStack } from './helpers/pipeline-stack';
-import { WriteLoad } from '../../chaos/load';
+import { Stack } from '../../../tools/stack/stack';
+import { TopicReader, TopicRecord } from '../../../tools/stack/topic-reader';
+import { outboxRows } from './support/pipeline-stack';
+import { STACK_START_TIMEOUT_MS, startPipelineStack } from './support/pipeline-stack';
+import { WriteLoad } from '../../../tools/chaos/load';
 
 // Jest's testTimeout is global (package.json); a pipeline test starts a whole stack.
 jest.setTimeout(600_000);

@@ -1,8 +1,8 @@
 import { Client } from 'pg';
-import { Stack } from '../../stack/stack';
-import { asyncApiErrors, loadAsyncApi } from './helpers/asyncapi';
-import { TopicReader, TopicRecord } from '../../stack/topic-reader';
-import { Book, deleteBook, postBook, STACK_START_TIMEOUT_MS, startPipelineStack } from './helpers/pipeline-stack';
+import { Stack } from '../../../tools/stack/stack';
+import { asyncApiErrors, loadAsyncApi } from './support/asyncapi';
+import { TopicReader, TopicRecord } from '../../../tools/stack/topic-reader';
+import { Book, deleteBook, postBook, STACK_START_TIMEOUT_MS, startPipelineStack } from './support/pipeline-stack';
 
 // Jest's testTimeout is global (package.json); a pipeline test starts a whole stack.
 jest.setTimeout(300_000);

@@ -1,8 +1,8 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
-import { Stack } from '../../stack/stack';
-import { STACK_START_TIMEOUT_MS, startPipelineStack } from './helpers/pipeline-stack';
-import { pollUntil } from '../../stack/processes';
+import { Stack } from '../../../tools/stack/stack';
+import { STACK_START_TIMEOUT_MS, startPipelineStack } from './support/pipeline-stack';
+import { pollUntil } from '../../../tools/stack/processes';
 
 // Jest's testTimeout is global (package.json); a pipeline test starts a whole stack.
 jest.setTimeout(300_000);

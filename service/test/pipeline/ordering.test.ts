@@ -1,7 +1,7 @@
-import { Stack } from '../../stack/stack';
-import { TopicReader, TopicRecord } from '../../stack/topic-reader';
-import { outboxRows } from './helpers/pipeline-stack';
-import { Book, deleteBook, postBook, STACK_START_TIMEOUT_MS, startPipelineStack } from './helpers/pipeline-stack';
+import { Stack } from '../../../tools/stack/stack';
+import { TopicReader, TopicRecord } from '../../../tools/stack/topic-reader';
+import { outboxRows } from './support/pipeline-stack';
+import { Book, deleteBook, postBook, STACK_START_TIMEOUT_MS, startPipelineStack } from './support/pipeline-stack';
 
 // Jest's testTimeout is global (package.json); a pipeline test starts a whole stack.
 jest.setTimeout(300_000);

@@ -1,11 +1,11 @@
 import { Client } from 'pg';
 import { readFileSync } from 'node:fs';
-import { localStackChecks, sample } from '../../ops/local-status';
-import { Stack } from '../../stack/stack';
-import { TopicReader } from '../../stack/topic-reader';
-import { outboxRows } from './helpers/pipeline-stack';
-import { postBook, startPipelineStack } from './helpers/pipeline-stack';
-import { pollUntil, waitFor } from '../../stack/processes';
+import { localStackChecks, sample } from '../../../tools/ops/local-status';
+import { Stack } from '../../../tools/stack/stack';
+import { TopicReader } from '../../../tools/stack/topic-reader';
+import { outboxRows } from './support/pipeline-stack';
+import { postBook, startPipelineStack } from './support/pipeline-stack';
+import { pollUntil, waitFor } from '../../../tools/stack/processes';
 
 // Jest's testTimeout is global (package.json); a pipeline test starts a whole stack.
 jest.setTimeout(600_000);

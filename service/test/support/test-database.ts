@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import { migrate } from '../../src/db/migrator';
 import { createSequelize } from '../../src/db/sequelize';
 import { bootstrapRoles, DEFAULT_ROLES } from '../../src/db/roles';
-import { PostgresServer, startPostgres } from '../../stack/postgres';
+import { PostgresServer, startPostgres } from '../../../tools/stack/postgres';
 
 export interface TestDatabase {
   name: string;
@@ -18,7 +18,7 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A PostgreSQL server whose roles were bootstrapped (see global-setup). */
+/** A PostgreSQL server whose roles were bootstrapped (see component/support/global-setup.ts). */
 export interface TestCluster {
   adminUrl: string;
   host: string;
@@ -32,7 +32,7 @@ function env(name: string): string {
   return value;
 }
 
-/** The cluster started by globalSetup. */
+/** The cluster started by the component project's globalSetup (component/support/global-setup.ts). */
 export function sharedCluster(): TestCluster {
   return {
     adminUrl: env('TEST_PG_ADMIN_URL'),

@@ -1,5 +1,5 @@
-import { LoadLedger } from '../../chaos/load';
-import { DatabaseLedger, failures, OutboxRow, reconcile, scopeToRun, TopicRecord } from '../../chaos/reconcile';
+import { LoadLedger } from '../../../tools/chaos/load';
+import { DatabaseLedger, failures, OutboxRow, reconcile, scopeToRun, TopicRecord } from '../../../tools/chaos/reconcile';
 
 // The reconciliation must be able to fail: each defect it exists to catch, made up here, is caught.
 const book = (id: number, title: string) => ({ id, title, author: 'a', price: 1.5 });

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { helmBinary } from '../../../ops/helm';
-import { waitFor } from '../../../stack/processes';
+import { helmBinary } from '../../../../tools/ops/helm';
+import { waitFor } from '../../../../tools/stack/processes';
 
 /** Helpers of the cluster runs: the user's own commands (kubectl, helm, npm run status), run as a user would. */
 export const REPO_ROOT = join(__dirname, '../../../..');
@@ -30,7 +30,7 @@ export function helm(...args: string[]): Ran {
 
 /** `npm run status`, exactly as a user runs it. */
 export function status(): Ran {
-  return run(process.execPath, [join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), join(REPO_ROOT, 'service/ops/status.ts')], 120_000);
+  return run(process.execPath, [join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), join(REPO_ROOT, 'tools/ops/status.ts')], 120_000);
 }
 
 /** Polls `npm run status` until `accept` says yes; returns that run. */

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { prng, WriteLoad } from '../../../chaos/load';
-import { failures, formatReconciliation, readDatabase, reconcile, scopeToRun, type TopicRecord } from '../../../chaos/reconcile';
-import { connect, consumeTopic, portForward, portForwardToService, waitForPipeline, type Cluster } from '../../../ops/pipeline';
-import { pollUntil, waitFor } from '../../../stack/processes';
+import { prng, WriteLoad } from '../../../../tools/chaos/load';
+import { failures, formatReconciliation, readDatabase, reconcile, scopeToRun, type TopicRecord } from '../../../../tools/chaos/reconcile';
+import { connect, consumeTopic, portForward, portForwardToService, waitForPipeline, type Cluster } from '../../../../tools/ops/pipeline';
+import { pollUntil, waitFor } from '../../../../tools/stack/processes';
 import { kubectl, NAMESPACE } from './cluster-tools';
 
 /**

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { connect, consumeTopic, portForwardToService, waitForPipeline, type Check, type Cluster } from '../../../ops/pipeline';
-import { pollUntil } from '../../../stack/processes';
+import { connect, consumeTopic, portForwardToService, waitForPipeline, type Check, type Cluster } from '../../../../tools/ops/pipeline';
+import { pollUntil } from '../../../../tools/stack/processes';
 import { helm, kubectl, NAMESPACE, RELEASE, status, statusUntil } from './cluster-tools';
 
 /**

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { currentKubeContext, nodeSupportsKubernetesClient } from '../../../ops/kube-context';
+import { currentKubeContext, nodeSupportsKubernetesClient } from '../../../../tools/ops/kube-context';
 import { REPO_ROOT } from './cluster-tools';
 
 export type Step = { step: string; [key: string]: any };

@@ -18,8 +18,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { createTestDatabase, startOwnCluster } from '../test/support/test-database';
-import { startTestService } from '../test/support/test-service';
+import { createTestDatabase, startOwnCluster } from '../../service/test/support/test-database';
+import { startTestService } from '../../service/test/support/test-service';
 
 export const SCHEMATHESIS_VERSION = '4.32.5';
 

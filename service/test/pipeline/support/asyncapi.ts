@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Ajv, { ValidateFunction } from 'ajv';
 import { parse } from 'yaml';
-import { TopicRecord } from '../../../stack/topic-reader';
+import { TopicRecord } from '../../../../tools/stack/topic-reader';
 
 const DOC = resolve(__dirname, '../../../../docs/asyncapi.yaml');
 

@@ -5,5 +5,5 @@ export function helmBinary(): string {
   if (process.env.HELM) return process.env.HELM;
   if (spawnSync('helm', ['version', '--short'], { encoding: 'utf8' }).status === 0) return 'helm';
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require('../test/manifests/support/tools') as typeof import('../test/manifests/support/tools')).ensureTool('helm');
+  return (require('../../service/test/manifests/support/tools') as typeof import('../../service/test/manifests/support/tools')).ensureTool('helm');
 }

@@ -1,4 +1,4 @@
-import { PostgresServer } from '../../stack/postgres';
+import { PostgresServer } from '../../../../tools/stack/postgres';
 
 export default async function globalTeardown(): Promise<void> {
   await (globalThis as { __postgres?: PostgresServer }).__postgres?.destroy();

@@ -1,5 +1,5 @@
-import { resolveJars } from '../../stack/jars';
-import { stackVersions } from '../../stack/strimzi-resources';
+import { resolveJars } from '../../../../tools/stack/jars';
+import { stackVersions } from '../../../../tools/stack/strimzi-resources';
 
 /** The first run resolves the Kafka and Debezium jars from Maven Central, once, before any test's timeout starts. */
 export default async function globalSetup(): Promise<void> {

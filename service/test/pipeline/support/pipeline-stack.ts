@@ -1,8 +1,8 @@
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { OutboxRow, readOutbox, withClient } from '../../../stack/database';
-import { Stack, StackOptions, startStack } from '../../../stack/stack';
+import { OutboxRow, readOutbox, withClient } from '../../../../tools/stack/database';
+import { Stack, StackOptions, startStack } from '../../../../tools/stack/stack';
 
 const LOCK = join(tmpdir(), 'book-pipeline-stack.lock');
 

@@ -1,6 +1,6 @@
 import { Client } from 'pg';
-import { bindPositional } from '../src/db/bind';
-import { OUTBOX_HEALTH, OutboxHealth } from '../src/outbox/gauges';
+import { bindPositional } from '../../service/src/db/bind';
+import { OUTBOX_HEALTH, OutboxHealth } from '../../service/src/outbox/gauges';
 
 /** Runs `work` on a fresh connection to `url`, closed afterwards. */
 export async function withClient<T>(url: string, work: (db: Client) => Promise<T>): Promise<T> {

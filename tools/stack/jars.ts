@@ -30,7 +30,7 @@ async function mvn(args: string[], buildDir: string): Promise<void> {
 }
 
 /**
- * Resolves the Kafka and Debezium jars through service/stack/pom.xml (Maven Central,
+ * Resolves the Kafka and Debezium jars through tools/stack/pom.xml (Maven Central,
  * cached in ~/.m2) into a cache directory outside the repository, once per version pair.
  */
 export async function resolveJars(versions: StackVersions, log: (line: string) => void = () => undefined): Promise<StackJars> {

@@ -13,8 +13,8 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'pg';
-import { ADD_BOOK } from '../src/books/statements';
-import { bindPositional } from '../src/db/bind';
+import { ADD_BOOK } from '../../service/src/books/statements';
+import { bindPositional } from '../../service/src/db/bind';
 import { percentile } from '../stack/percentile';
 import { pollUntil, waitFor } from '../stack/processes';
 import { Stack, startStack } from '../stack/stack';

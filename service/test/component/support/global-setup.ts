@@ -1,4 +1,4 @@
-import { startOwnCluster } from './test-database';
+import { startOwnCluster } from '../../support/test-database';
 
 /** One throwaway PostgreSQL for the component tests; each test file gets its own database. */
 export default async function globalSetup(): Promise<void> {
