@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
+import { ensureTool } from '../pinned-tools';
 
-/** $HELM, else `helm` on PATH, else the pinned helm of the manifests tests (built from the Go module proxy once). */
+/** $HELM, else `helm` on PATH, else the pinned helm (tools/pinned-tools.ts, built from the Go module proxy once). */
 export function helmBinary(): string {
   if (process.env.HELM) return process.env.HELM;
   if (spawnSync('helm', ['version', '--short'], { encoding: 'utf8' }).status === 0) return 'helm';
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require('../../service/test/manifests/support/tools') as typeof import('../../service/test/manifests/support/tools')).ensureTool('helm');
+  return ensureTool('helm');
 }

@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { consoleConsumerCommand, parseTopicDescription, topicReadiness, topicShapeCheck } from '../../../tools/ops/pipeline';
 import { TESTED, toolPairCheck } from '../../../tools/ops/tool-versions';
 import { REPO_ROOT } from './support/repo';
-import { TOOLS } from './support/tools';
+import { TOOLS } from '../../../tools/pinned-tools';
 
 // The cluster-side tooling around the manifests: `npm run status` and the e2e suite's
 // topic reader. Pure parts only (no cluster here).
