@@ -83,11 +83,21 @@ function chownToServerUser(path: string): void {
   if (ensureServerUser()) execFileSync('chown', ['-R', `${UNPRIVILEGED_USER}:`, path]);
 }
 
-class ProcessPostgres implements PostgresServer {
-  readonly kind = 'process' as const;
+/** What both kinds share: loopback only, a generated superuser password, the same URLs. */
+abstract class LocalPostgres {
   readonly host = '127.0.0.1';
   readonly superuser = 'postgres';
   readonly superuserPassword = randomBytes(12).toString('hex');
+
+  constructor(readonly port: number) {}
+
+  url(user: string, password: string, database: string): string {
+    return `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${this.host}:${this.port}/${database}`;
+  }
+}
+
+class ProcessPostgres extends LocalPostgres implements PostgresServer {
+  readonly kind = 'process' as const;
   private child?: ChildProcess;
 
   get pid(): number | undefined {
@@ -96,10 +106,8 @@ class ProcessPostgres implements PostgresServer {
   private readonly dir = mkdtempSync(join(tmpdir(), 'book-pg-'));
   private readonly dataDir = join(this.dir, 'data');
 
-  constructor(readonly port: number, private readonly options: PostgresOptions) {}
-
-  url(user: string, password: string, database: string): string {
-    return `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${this.host}:${this.port}/${database}`;
+  constructor(port: number, private readonly options: PostgresOptions) {
+    super(port);
   }
 
   async init(): Promise<void> {
@@ -192,21 +200,16 @@ function processAlive(pid: number): boolean {
  * (the container and its volume stay) and its address. Containers are labelled with the
  * host and pid that made them: without Ryuk, a later run removes what a killed run left.
  */
-class ContainerPostgres implements PostgresServer {
+class ContainerPostgres extends LocalPostgres implements PostgresServer {
   readonly kind = 'container' as const;
-  readonly host = '127.0.0.1';
-  readonly superuser = 'postgres';
-  readonly superuserPassword = randomBytes(12).toString('hex');
   private id?: string;
   private tls = false;
 
   constructor(
-    readonly port: number,
+    port: number,
     private readonly client: ContainerRuntimeClient,
-  ) {}
-
-  url(user: string, password: string, database: string): string {
-    return `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${this.host}:${this.port}/${database}`;
+  ) {
+    super(port);
   }
 
   async init(options: PostgresOptions): Promise<void> {

@@ -3,21 +3,13 @@ import { outboxRetentionEnv } from '../../../tools/chaos/options';
 import { formatReconciliation } from '../../../tools/chaos/reconcile';
 import { formatFaults, runChaos } from '../../../tools/chaos/run';
 import { Stack } from '../../../tools/stack/stack';
-import { startPipelineStack } from './support/pipeline-stack';
+import { usePipelineStack } from './support/pipeline-stack';
 
 // The short, seeded version of `npm run chaos`: every fault once, a steady load throughout.
-jest.setTimeout(900_000);
-
 const SEED = 20261126;
+const fixture = usePipelineStack({ serviceEnv: outboxRetentionEnv(3_600_000), testTimeoutMs: 900_000 });
 let stack: Stack;
-
-beforeAll(async () => {
-  stack = await startPipelineStack({ serviceEnv: outboxRetentionEnv(3_600_000) });
-});
-
-afterAll(async () => {
-  await stack?.stop();
-});
+beforeAll(() => ({ stack } = fixture));
 
 describe('chaos: service, Connect, broker SIGKILLed and PostgreSQL restarted under a mixed write load', () => {
   it('reconciles client, database and topic: nothing lost, nothing invented, order per book kept', async () => {

@@ -8,27 +8,14 @@ import { ConnectorStatus, failureReason } from '../../../tools/stack/outbox-conn
 import { Stack } from '../../../tools/stack/stack';
 import { TopicReader } from '../../../tools/stack/topic-reader';
 import { outboxRows } from './support/pipeline-stack';
-import { postBook, startPipelineStack } from './support/pipeline-stack';
+import { postBook, usePipelineStack } from './support/pipeline-stack';
 import { pollUntil, waitFor } from '../../../tools/stack/processes';
 
-// Jest's testTimeout is global (package.json); a pipeline test starts a whole stack.
-jest.setTimeout(600_000);
-
+const fixture = usePipelineStack({ testTimeoutMs: 600_000 });
 let stack: Stack;
 let db: Client;
 let reader: TopicReader | undefined;
-
-beforeAll(async () => {
-  stack = await startPipelineStack();
-  db = new Client({ connectionString: stack.database.adminUrl });
-  await db.connect();
-});
-
-afterAll(async () => {
-  await reader?.stop();
-  await db?.end();
-  await stack?.stop();
-});
+beforeAll(() => ({ stack, db } = fixture));
 
 /** Polls the Connect REST status until the connector or its task is FAILED; returns the status. */
 async function untilFailed(timeoutMs = 180_000): Promise<ConnectorStatus> {
@@ -48,7 +35,7 @@ async function writeMeanwhile(label: string, n: number): Promise<void> {
 /** Every committed event, including those written while the connector was FAILED, is on the topic. */
 async function expectNothingLost(): Promise<void> {
   const ids = (await outboxRows(stack.database.adminUrl)).map((r) => r.id);
-  reader ??= await new TopicReader(stack.kafka.bootstrap, stack.topic).start();
+  reader ??= fixture.track(await new TopicReader(stack.kafka.bootstrap, stack.topic).start());
   await reader.waitUntil(`all ${ids.length} committed events`, (records) => {
     const seen = new Set(records.map((r) => r.headers.id));
     return ids.every((id) => seen.has(id));

@@ -1,23 +1,13 @@
 import { Stack } from '../../../tools/stack/stack';
 import { TopicReader, TopicRecord } from '../../../tools/stack/topic-reader';
 import { outboxRows } from './support/pipeline-stack';
-import { STACK_START_TIMEOUT_MS, startPipelineStack } from './support/pipeline-stack';
+import { usePipelineStack } from './support/pipeline-stack';
 import { WriteLoad } from '../../../tools/chaos/load';
 
-// Jest's testTimeout is global (package.json); a pipeline test starts a whole stack.
-jest.setTimeout(600_000);
-
+const fixture = usePipelineStack({ testTimeoutMs: 600_000 });
 let stack: Stack;
 let reader: TopicReader | undefined;
-
-beforeAll(async () => {
-  stack = await startPipelineStack();
-}, STACK_START_TIMEOUT_MS);
-
-afterAll(async () => {
-  await reader?.stop();
-  await stack?.stop();
-});
+beforeAll(() => ({ stack } = fixture));
 
 /** Writes go on while `crash` kills a component and brings it back; returns the writes acknowledged meanwhile. */
 async function burstAcross(label: string, crash: () => Promise<void>): Promise<number> {
@@ -52,7 +42,7 @@ describe('nothing committed is lost when Connect or the broker is SIGKILLed mid-
     expect(rows.length).toBe(viaConnect + viaBroker);
     const byId = new Map(rows.map((r) => [r.id, r]));
 
-    reader = await new TopicReader(stack.kafka.bootstrap, stack.topic).start();
+    reader = fixture.track(await new TopicReader(stack.kafka.bootstrap, stack.topic).start());
     await reader.waitUntil(`all ${rows.length} committed events`, (records) => {
       const seen = new Set(records.map((r) => r.headers.id));
       return rows.every((row) => seen.has(row.id));

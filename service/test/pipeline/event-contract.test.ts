@@ -2,26 +2,15 @@ import { Client } from 'pg';
 import { Stack } from '../../../tools/stack/stack';
 import { asyncApiErrors, loadAsyncApi } from './support/asyncapi';
 import { TopicReader, TopicRecord } from '../../../tools/stack/topic-reader';
-import { Book, deleteBook, postBook, STACK_START_TIMEOUT_MS, startPipelineStack } from './support/pipeline-stack';
+import { Book, deleteBook, postBook, usePipelineStack } from './support/pipeline-stack';
 
-// Jest's testTimeout is global (package.json); a pipeline test starts a whole stack.
-jest.setTimeout(300_000);
-
+const fixture = usePipelineStack();
 let stack: Stack;
-let reader: TopicReader;
 let db: Client;
-
+let reader: TopicReader;
 beforeAll(async () => {
-  stack = await startPipelineStack();
-  reader = await new TopicReader(stack.kafka.bootstrap, stack.topic).start();
-  db = new Client({ connectionString: stack.database.adminUrl });
-  await db.connect();
-}, STACK_START_TIMEOUT_MS);
-
-afterAll(async () => {
-  await reader?.stop();
-  await db?.end();
-  await stack?.stop();
+  ({ stack, db } = fixture);
+  reader = fixture.track(await new TopicReader(stack.kafka.bootstrap, stack.topic).start());
 });
 
 const recordsOf = (id: number) => (records: TopicRecord[]) => records.filter((r) => r.key === String(id));

@@ -1,25 +1,13 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { Stack } from '../../../tools/stack/stack';
-import { STACK_START_TIMEOUT_MS, startPipelineStack } from './support/pipeline-stack';
+import { usePipelineStack } from './support/pipeline-stack';
 import { pollUntil } from '../../../tools/stack/processes';
 
-// Jest's testTimeout is global (package.json); a pipeline test starts a whole stack.
-jest.setTimeout(300_000);
-
+const fixture = usePipelineStack();
 let stack: Stack;
 let db: Client;
-
-beforeAll(async () => {
-  stack = await startPipelineStack();
-  db = new Client({ connectionString: stack.database.adminUrl });
-  await db.connect();
-}, STACK_START_TIMEOUT_MS);
-
-afterAll(async () => {
-  await db?.end();
-  await stack?.stop();
-});
+beforeAll(() => ({ stack, db } = fixture));
 
 async function topicEndOffsets(): Promise<string> {
   const admin = new Kafka({ brokers: [stack.kafka.bootstrap], logLevel: logLevel.NOTHING }).admin();

@@ -1,22 +1,14 @@
 import { Stack } from '../../../tools/stack/stack';
 import { TopicReader, TopicRecord } from '../../../tools/stack/topic-reader';
 import { outboxRows } from './support/pipeline-stack';
-import { Book, deleteBook, postBook, STACK_START_TIMEOUT_MS, startPipelineStack } from './support/pipeline-stack';
+import { Book, deleteBook, postBook, usePipelineStack } from './support/pipeline-stack';
 
-// Jest's testTimeout is global (package.json); a pipeline test starts a whole stack.
-jest.setTimeout(300_000);
-
+const fixture = usePipelineStack();
 let stack: Stack;
 let reader: TopicReader;
-
 beforeAll(async () => {
-  stack = await startPipelineStack();
-  reader = await new TopicReader(stack.kafka.bootstrap, stack.topic).start();
-}, STACK_START_TIMEOUT_MS);
-
-afterAll(async () => {
-  await reader?.stop();
-  await stack?.stop();
+  ({ stack } = fixture);
+  reader = fixture.track(await new TopicReader(stack.kafka.bootstrap, stack.topic).start());
 });
 
 const CLIENTS = 25;

@@ -4,27 +4,14 @@ import { localStackChecks, sample } from '../../../tools/ops/local-status';
 import { Stack } from '../../../tools/stack/stack';
 import { TopicReader } from '../../../tools/stack/topic-reader';
 import { outboxRows } from './support/pipeline-stack';
-import { postBook, startPipelineStack } from './support/pipeline-stack';
+import { postBook, usePipelineStack } from './support/pipeline-stack';
 import { pollUntil, waitFor } from '../../../tools/stack/processes';
 
-// Jest's testTimeout is global (package.json); a pipeline test starts a whole stack.
-jest.setTimeout(600_000);
-
+const fixture = usePipelineStack({ testTimeoutMs: 600_000 });
 let stack: Stack;
 let db: Client;
 let reader: TopicReader | undefined;
-
-beforeAll(async () => {
-  stack = await startPipelineStack();
-  db = new Client({ connectionString: stack.database.adminUrl });
-  await db.connect();
-});
-
-afterAll(async () => {
-  await reader?.stop();
-  await db?.end();
-  await stack?.stop();
-});
+beforeAll(() => ({ stack, db } = fixture));
 
 interface SlotMetrics { retained: number; active: number; outboxRows: number; walStatus?: string }
 
@@ -95,7 +82,7 @@ describe('replication slot health on /metrics', () => {
 
     // And the events written meanwhile were not lost.
     const ids = new Set((await outboxRows(stack.database.adminUrl)).map((r) => r.id));
-    reader = await new TopicReader(stack.kafka.bootstrap, stack.topic).start();
+    reader = fixture.track(await new TopicReader(stack.kafka.bootstrap, stack.topic).start());
     await reader.waitUntil(`all ${ids.size} events`, (records) => [...ids].every((id) => records.some((r) => r.headers.id === id)), 240_000);
   });
 });

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import { OutboxRow, readOutbox, withClient } from '../../../../tools/stack/database';
 import { Stack, StackOptions, startStack } from '../../../../tools/stack/stack';
 
@@ -66,6 +67,43 @@ export async function startPipelineStack(options: Pick<StackOptions, 'serviceEnv
     release();
     throw error;
   }
+}
+
+export interface PipelineFixture {
+  /** Set when the file's tests run (after the fixture's beforeAll). */
+  stack: Stack;
+  /** A superuser client on the stack's database. */
+  db: Client;
+  /** Stops `resource` after the file's tests, before the database client and the stack. */
+  track<T extends { stop(): Promise<unknown> }>(resource: T): T;
+}
+
+/**
+ * The stack of one test file and a superuser client on its database: started in a beforeAll
+ * (waiting for the machine-wide lock counts as start-up), stopped in an afterAll together with
+ * whatever the file tracked (topic readers).
+ */
+export function usePipelineStack(options: Pick<StackOptions, 'serviceEnv'> & { testTimeoutMs?: number } = {}): PipelineFixture {
+  // Jest's testTimeout is global (package.json); a pipeline test drives a whole stack.
+  jest.setTimeout(options.testTimeoutMs ?? 300_000);
+  const tracked: Array<{ stop(): Promise<unknown> }> = [];
+  const fixture = {
+    track<T extends { stop(): Promise<unknown> }>(resource: T): T {
+      tracked.push(resource);
+      return resource;
+    },
+  } as PipelineFixture;
+  beforeAll(async () => {
+    fixture.stack = await startPipelineStack({ serviceEnv: options.serviceEnv });
+    fixture.db = new Client({ connectionString: fixture.stack.database.adminUrl });
+    await fixture.db.connect();
+  }, STACK_START_TIMEOUT_MS);
+  afterAll(async () => {
+    for (const resource of tracked.reverse()) await resource.stop().catch(() => undefined);
+    await fixture.db?.end();
+    await fixture.stack?.stop();
+  });
+  return fixture;
 }
 
 export interface Book {
