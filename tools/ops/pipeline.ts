@@ -2,6 +2,7 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { Writable } from 'node:stream';
 import type * as K8s from '@kubernetes/client-node';
 import { pollUntil } from '../stack/processes';
+import { kafkaConnectorResource, kafkaConnectResource, kafkaResource, kafkaTopicResource } from '../stack/strimzi-resources';
 
 /**
  * The CDC pipeline as Kubernetes sees it: Strimzi resources, the connector and its task,
@@ -18,10 +19,11 @@ export interface Names {
 
 export const DEFAULT_NAMES: Names = {
   namespace: process.env.BOOKS_NAMESPACE || 'books',
-  kafka: 'book-kafka',
-  connect: 'book-connect',
-  connector: 'book-outbox-connector',
-  topic: 'books.events',
+  // The names strimzi/ gives them: the same files the local stack and the cluster run.
+  kafka: kafkaResource().metadata.name,
+  connect: kafkaConnectResource().metadata.name,
+  connector: kafkaConnectorResource().metadata.name,
+  topic: kafkaTopicResource().spec.topicName ?? kafkaTopicResource().metadata.name,
   service: process.env.BOOK_SERVICE_NAME || 'book-service',
 };
 

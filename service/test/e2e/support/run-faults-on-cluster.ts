@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { prng, WriteLoad } from '../../../../tools/chaos/load';
 import { failures, formatReconciliation, readDatabase, reconcile, scopeToRun, type TopicRecord } from '../../../../tools/chaos/reconcile';
-import { connect, consumeTopic, portForward, portForwardToService, waitForPipeline, type Cluster } from '../../../../tools/ops/pipeline';
+import { connect, consumeTopic, DEFAULT_NAMES, portForward, portForwardToService, waitForPipeline, type Cluster } from '../../../../tools/ops/pipeline';
 import { pollUntil, waitFor } from '../../../../tools/stack/processes';
 import { kubectl, NAMESPACE } from './cluster-tools';
 
@@ -18,8 +18,8 @@ const log = (line: string) => process.stderr.write(`[faults ${((Date.now() - sta
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const POD_OF: Record<string, string> = {
-  connect: 'strimzi.io/cluster=book-connect,strimzi.io/kind=KafkaConnect',
-  broker: 'strimzi.io/cluster=book-kafka,strimzi.io/broker-role=true',
+  connect: `strimzi.io/cluster=${DEFAULT_NAMES.connect},strimzi.io/kind=KafkaConnect`,
+  broker: `strimzi.io/cluster=${DEFAULT_NAMES.kafka},strimzi.io/broker-role=true`,
   service: 'app.kubernetes.io/name=book-service,app.kubernetes.io/component=api',
   postgres: 'app.kubernetes.io/name=postgres',
 };

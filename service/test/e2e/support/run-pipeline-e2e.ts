@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { connect, consumeTopic, portForwardToService, waitForPipeline, type Check, type Cluster } from '../../../../tools/ops/pipeline';
+import { connect, consumeTopic, DEFAULT_NAMES, portForwardToService, waitForPipeline, type Check, type Cluster } from '../../../../tools/ops/pipeline';
 import { pollUntil } from '../../../../tools/stack/processes';
 import { helm, kubectl, NAMESPACE, RELEASE, status, statusUntil } from './cluster-tools';
 
@@ -99,11 +99,11 @@ async function main(): Promise<void> {
 
   emit('status-ready', status());
 
-  kubectl('patch', 'kafkaconnector', 'book-outbox-connector', '--type=merge', '-p', '{"spec":{"state":"paused"}}');
+  kubectl('patch', 'kafkaconnector', DEFAULT_NAMES.connector, '--type=merge', '-p', '{"spec":{"state":"paused"}}');
   try {
     emit('status-paused', await statusUntil('connector paused', 180_000, (r) => r.code !== 0 && /PAUSED/.test(r.output)));
   } finally {
-    kubectl('patch', 'kafkaconnector', 'book-outbox-connector', '--type=json', '-p', '[{"op":"remove","path":"/spec/state"}]');
+    kubectl('patch', 'kafkaconnector', DEFAULT_NAMES.connector, '--type=json', '-p', '[{"op":"remove","path":"/spec/state"}]');
   }
   emit('status-resumed', await statusUntil('connector running again', 300_000, (r) => r.code === 0));
 
