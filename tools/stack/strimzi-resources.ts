@@ -42,6 +42,8 @@ export const kafkaResource = (): KafkaResource => load('kafka.yaml');
 export const kafkaConnectResource = (): KafkaConnectResource => load('kafka-connect.yaml');
 export const kafkaConnectorResource = (): KafkaConnectorResource => load('kafka-connector.yaml');
 export const kafkaTopicResource = (): KafkaTopicResource => load('kafka-topic.yaml');
+/** The reference consumer's dead-letter topic. */
+export const deadLetterTopicResource = (): KafkaTopicResource => load('kafka-topic-dlq.yaml');
 
 export interface StackVersions {
   kafka: string;

@@ -1,9 +1,9 @@
 import { Kafka, logLevel } from 'kafkajs';
-import { kafkaTopicResource } from './strimzi-resources';
+import { KafkaTopicResource, kafkaTopicResource } from './strimzi-resources';
 
-/** Creates the event topic exactly as the KafkaTopic resource declares it (what the Topic Operator does). */
-export async function createTopicFromResource(bootstrap: string): Promise<string> {
-  const { metadata, spec } = kafkaTopicResource();
+/** Creates a topic exactly as its KafkaTopic resource declares it (what the Topic Operator does); books.events by default. */
+export async function createTopicFromResource(bootstrap: string, resource: KafkaTopicResource = kafkaTopicResource()): Promise<string> {
+  const { metadata, spec } = resource;
   const topic = spec.topicName ?? metadata.name;
   const admin = new Kafka({ brokers: [bootstrap], logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
