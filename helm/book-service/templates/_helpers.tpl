@@ -98,7 +98,8 @@ appears in a rendered manifest, and any password works (no URL encoding).
 {{- end }}
 
 {{/*
-Hook ordering: chart-made Secrets (-20) < role bootstrap (-10) < migrations (0).
+Hook ordering: chart-made Secrets (-20) < role bootstrap (-10) < migrations (0) <
+catalog migrations of the consumer (5).
 Every hook Job is deleted once it succeeded (nothing is left after `helm uninstall`)
 and before it runs again; a failed one stays for `kubectl logs` until the next run
 or its ttlSecondsAfterFinished.
@@ -127,6 +128,14 @@ A YAML list of {name, data}; a missing password fails the render.
 {{- if and (or $.Values.cdc.enabled $.Values.dbBootstrap.enabled) (not $cdc.passwordSecret) }}
 {{- $password := required "cdc.database.password is required when cdc.database.passwordSecret is empty (the chart then makes the Secret of the CDC role)" $cdc.password }}
 {{- $out = append $out (dict "name" (include "book-service.cdcSecretName" $) "data" (dict "username" $cdc.user $cdc.passwordKey $password)) }}
+{{- end }}
+{{- $catalog := $.Values.consumer.database }}
+{{- if and $.Values.consumer.enabled (not $catalog.existingSecret) }}
+{{- $password := required "consumer.database.password is required when consumer.database.existingSecret is empty (the chart then makes the Secret of the catalog role)" $catalog.password }}
+{{- if not (regexMatch "^[A-Za-z0-9._~-]+$" $password) }}
+{{- fail "consumer.database.password must be URL-safe (letters, digits, . _ ~ -): it is put into CATALOG_DATABASE_URL" }}
+{{- end }}
+{{- $out = append $out (dict "name" (include "book-service.catalogSecretName" $) "data" (dict "username" $catalog.username "password" $password)) }}
 {{- end }}
 {{- toYaml $out }}
 {{- end }}
@@ -198,21 +207,27 @@ rule, no credentials), so the hooks do not depend on Job retries while the datab
 still starting (Skaffold, a first image pull). The Job's activeDeadlineSeconds bounds it.
 */}}
 {{- define "book-service.waitForPostgres" -}}
-{{- if .Values.migrations.waitForDatabase }}
+{{- include "book-service.waitForPostgresAt" (dict "root" . "host" .Values.database.host "port" .Values.database.port "name" .Values.database.name) }}
+{{- end }}
+
+{{/* waitForPostgres for another server or database. dict: root, host, port, name. */}}
+{{- define "book-service.waitForPostgresAt" -}}
+{{- $root := .root }}
+{{- if $root.Values.migrations.waitForDatabase }}
 initContainers:
   - name: wait-for-postgres
-    image: {{ include "book-service.image" . | quote }}
-    imagePullPolicy: {{ .Values.image.pullPolicy }}
+    image: {{ include "book-service.image" $root | quote }}
+    imagePullPolicy: {{ $root.Values.image.pullPolicy }}
     command: ["node", "--input-type=module", "--eval"]
     args:
-      - {{ .Files.Get "files/wait-for-postgres.mjs" | quote }}
+      - {{ $root.Files.Get "files/wait-for-postgres.mjs" | quote }}
     env:
       - name: PGHOST
-        value: {{ .Values.database.host | quote }}
+        value: {{ .host | quote }}
       - name: PGPORT
-        value: {{ .Values.database.port | quote }}
+        value: {{ .port | quote }}
       - name: PGDATABASE
-        value: {{ .Values.database.name | quote }}
+        value: {{ .name | quote }}
     resources:
       requests:
         cpu: 10m
@@ -220,6 +235,61 @@ initContainers:
       limits:
         memory: 64Mi
     securityContext:
-      {{- include "book-service.containerSecurityContext" . | nindent 6 }}
+      {{- include "book-service.containerSecurityContext" $root | nindent 6 }}
 {{- end }}
+{{- end }}
+
+{{/* The consumer's pods: its Service, NetworkPolicy and ServiceMonitor select only these. */}}
+{{- define "book-service.consumerSelectorLabels" -}}
+{{ include "book-service.selectorLabels" . }}
+app.kubernetes.io/component: consumer
+{{- end }}
+
+{{- define "book-service.consumerName" -}}
+{{- include "book-service.fullname" . | trunc 54 | trimSuffix "-" }}-consumer
+{{- end }}
+
+{{/* Secret of the catalog role (book_catalog): existing or chart-made. */}}
+{{- define "book-service.catalogSecretName" -}}
+{{- if .Values.consumer.database.existingSecret }}
+{{- .Values.consumer.database.existingSecret }}
+{{- else }}
+{{- printf "%s-db-catalog" (include "book-service.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+
+{{/* The catalog database: dict host, port, name (defaults: the service's server). */}}
+{{- define "book-service.catalogDatabase" -}}
+{{- $db := .Values.consumer.database }}
+host: {{ default .Values.database.host $db.host | quote }}
+port: {{ int (default .Values.database.port $db.port) }}
+name: {{ $db.name | quote }}
+{{- end }}
+
+{{/*
+CATALOG_DATABASE_URL of the catalog role, the password through Kubernetes' $(VAR)
+expansion (so it must be URL-safe), and TLS as the service's (PGSSLMODE, PGSSLROOTCERT).
+*/}}
+{{- define "book-service.catalogEnv" -}}
+{{- $db := include "book-service.catalogDatabase" . | fromYaml -}}
+- name: CATALOG_DB_USER
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "book-service.catalogSecretName" . }}
+      key: username
+- name: CATALOG_DB_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "book-service.catalogSecretName" . }}
+      key: password
+- name: CATALOG_DATABASE_URL
+  value: {{ printf "postgres://$(CATALOG_DB_USER):$(CATALOG_DB_PASSWORD)@%s:%v/%s" $db.host $db.port $db.name | quote }}
+- name: PGSSLMODE
+  value: {{ .Values.database.sslMode | quote }}
+{{- include "book-service.caEnv" . }}
+{{- end }}
+
+{{/* KAFKA_BOOTSTRAP_SERVERS: the value, or Strimzi's plain internal listener of cdc.kafkaCluster. */}}
+{{- define "book-service.kafkaBootstrapServers" -}}
+{{- default (printf "%s-kafka-bootstrap:9092" .Values.cdc.kafkaCluster) .Values.consumer.kafka.bootstrapServers }}
 {{- end }}
