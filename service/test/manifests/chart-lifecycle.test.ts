@@ -22,7 +22,7 @@ describe('hook resources', () => {
 
   it('include the bootstrap and migration Jobs and the helm test pod', () => {
     const kinds = new Set(runs.map(([name]) => name.replace(/^[^:]+: /, '')));
-    expect([...kinds].sort()).toEqual(['Job/book-service-bootstrap', 'Job/book-service-migrate', 'Job/shop-book-service-migrate', 'Pod/book-service-test-api', 'Pod/shop-book-service-test-api']);
+    expect([...kinds].sort()).toEqual(['Job/book-service-bootstrap', 'Job/book-service-catalog-migrate', 'Job/book-service-migrate', 'Job/shop-book-service-migrate', 'Pod/book-service-test-api', 'Pod/shop-book-service-test-api']);
   });
 
   it.each(runs)('%s is deleted once it succeeded, and before it runs again', (_name, o) => {
@@ -101,7 +101,9 @@ describe('hooks and PostgreSQL start-up', () => {
     expect(wait.command).toEqual(['node', '--input-type=module', '--eval']);
     expect(wait.args[0]).toBe(readFileSync(join(CHART_DIR, 'files', 'wait-for-postgres.mjs'), 'utf8'));
     const env = Object.fromEntries(wait.env.map((e: any) => [e.name, e.value]));
-    expect(env).toMatchObject({ PGHOST: 'postgres.books.svc', PGPORT: '5432', PGDATABASE: 'books' });
+    // the catalog migrations wait for their own database, on the same server by default
+    const database = job.metadata.name.endsWith('-catalog-migrate') ? 'catalog' : 'books';
+    expect(env).toMatchObject({ PGHOST: 'postgres.books.svc', PGPORT: '5432', PGDATABASE: database });
     // the Job's deadline bounds the wait
     expect(job.spec.activeDeadlineSeconds).toBeGreaterThan(0);
   });

@@ -25,13 +25,15 @@ describe('NOTES.txt', () => {
       const notes = readFileSync(join(copy, 'templates', 'NOTES.txt'), 'utf8');
       const wrapped = ['apiVersion: v1', 'kind: ConfigMap', 'metadata:', '  name: notes', 'data:', '  notes: |', ...notes.split('\n').map((l) => `    ${l}`)];
       writeFileSync(join(copy, 'templates', 'notes-under-test.yaml'), wrapped.join('\n'));
-      const [configMap] = render({ chart: copy, set: ['cdc.enabled=true'] }).filter((o) => o.metadata.name === 'notes');
+      const [configMap] = render({ chart: copy, set: ['cdc.enabled=true', 'consumer.enabled=true'] }).filter((o) => o.metadata.name === 'notes');
       const text: string = configMap.data.notes;
       expect(text).toContain('kubectl --namespace books port-forward svc/book-service 8000:8000');
       expect(text).toContain('http://localhost:8000/docs');
       expect(text).toContain('helm test book-service --namespace books\n');
       expect(text).toContain('kubectl --namespace books logs book-service-test-api');
       expect(text).toContain('kubectl --namespace books get kafkaconnector book-outbox-connector');
+      expect(text).toContain('kubectl --namespace books port-forward svc/book-service-consumer 8001:8001');
+      expect(text).toContain('http://localhost:8001/metrics');
     } finally {
       rmSync(copy, { recursive: true, force: true });
     }

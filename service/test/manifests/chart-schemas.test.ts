@@ -62,8 +62,8 @@ describe('the validators themselves', () => {
 describe('the ServiceMonitor (Prometheus Operator CRD, not in the Kubernetes schemas)', () => {
   it('scrapes /metrics on the service port named http', () => {
     const objects = render(VARIANTS.production);
-    const monitor = objects.find((o) => o.kind === 'ServiceMonitor')!;
-    const service = objects.find((o) => o.kind === 'Service')!;
+    const monitor = objects.find((o) => o.kind === 'ServiceMonitor' && o.metadata.name === 'book-service')!;
+    const service = objects.find((o) => o.kind === 'Service' && o.metadata.name === 'book-service')!;
     expect(monitor.apiVersion).toBe('monitoring.coreos.com/v1');
     // a ServiceMonitor selects Services by the Service's own labels (not its pod selector)
     const labels = service.metadata.labels ?? {};

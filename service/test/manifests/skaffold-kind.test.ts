@@ -70,9 +70,12 @@ describe('skaffold.yaml', () => {
     expect(owner.requires ?? []).toEqual([]);
   });
 
-  it('applies every file of k8s/ and strimzi/ once: by kubectl, or through the chart (connector and topic)', () => {
+  it('applies every file of k8s/ and strimzi/ once: by kubectl, or through the chart (connector, topic, dead-letter topic)', () => {
     const kindValues = readYamlDocuments(at('helm/book-service/values-kind.yaml'))[0];
-    const viaChart = kindValues.cdc?.enabled ? ['strimzi/kafka-connector.yaml', 'strimzi/kafka-topic.yaml'] : [];
+    const viaChart = [
+      ...(kindValues.cdc?.enabled ? ['strimzi/kafka-connector.yaml', 'strimzi/kafka-topic.yaml'] : []),
+      ...(kindValues.consumer?.enabled ? ['strimzi/kafka-topic-dlq.yaml'] : []),
+    ];
     const manifests = ['k8s', 'strimzi'].flatMap((dir) =>
       readdirSync(at(dir))
         .filter((f) => f.endsWith('.yaml') && f !== 'strimzi-operator-values.yaml')

@@ -27,8 +27,9 @@ const manifests: Array<{ file: string; doc: Manifest }> = readdirSync(strimziDir
 
 const strimziManifests = manifests.filter(({ doc }) => doc.apiVersion.startsWith('kafka.strimzi.io/'));
 
-function one(kind: string): Manifest {
-  const found = manifests.filter(({ doc }) => doc.kind === kind);
+/** The one resource of a kind (of a file, for kinds with several: the two KafkaTopics). */
+function one(kind: string, file?: string): Manifest {
+  const found = manifests.filter(({ doc, file: f }) => doc.kind === kind && (!file || f === file));
   expect(found).toHaveLength(1);
   return found[0].doc;
 }
@@ -39,7 +40,7 @@ describe('strimzi/ resources', () => {
   it('finds the Strimzi 1.2.0 CRDs and the resources to check', () => {
     expect(strimzi.kinds.length).toBeGreaterThanOrEqual(6);
     expect(strimziManifests.map(({ doc }) => doc.kind).sort()).toEqual(
-      ['Kafka', 'KafkaConnect', 'KafkaConnector', 'KafkaNodePool', 'KafkaTopic'],
+      ['Kafka', 'KafkaConnect', 'KafkaConnector', 'KafkaNodePool', 'KafkaTopic', 'KafkaTopic'],
     );
   });
 
@@ -65,7 +66,8 @@ describe('strimzi/ resources', () => {
     const pool = one('KafkaNodePool');
     const connect = one('KafkaConnect');
     const connector = one('KafkaConnector');
-    const topic = one('KafkaTopic');
+    const topic = one('KafkaTopic', 'kafka-topic.yaml');
+    const dlq = one('KafkaTopic', 'kafka-topic-dlq.yaml');
 
     expect(pool.metadata.labels?.['strimzi.io/cluster']).toBe(kafka.metadata.name);
     expect(pool.spec!.roles.sort()).toEqual(['broker', 'controller']);
@@ -76,6 +78,8 @@ describe('strimzi/ resources', () => {
     expect(connector.metadata.labels?.['strimzi.io/cluster']).toBe(connect.metadata.name);
     expect(connector.spec!.config['transforms.outbox.route.topic.replacement']).toBe(topic.metadata.name);
     expect(topic.spec!.partitions).toBe(3);
+    expect(dlq.metadata.labels?.['strimzi.io/cluster']).toBe(kafka.metadata.name);
+    expect(dlq.metadata.name).toBe(`${topic.metadata.name}.dlq`);
   });
 
   it('reads the database password through the Kubernetes Secret config provider', () => {

@@ -8,7 +8,7 @@ export const VARIANTS: Record<string, RenderOptions> = {
   defaults: {},
   /** Secrets made by the chart from values instead of existingSecret. */
   'chart-made secrets': { set: CHART_SECRETS },
-  /** Production shape: replicas, NetworkPolicy with egress, PDB, HPA, ServiceMonitor. */
+  /** Production shape: replicas, NetworkPolicy with egress, PDB, HPA, ServiceMonitor, the consumer. */
   production: {
     set: [
       'replicaCount=3',
@@ -20,11 +20,13 @@ export const VARIANTS: Record<string, RenderOptions> = {
       'autoscaling.enabled=true',
       'autoscaling.minReplicas=3',
       'serviceMonitor.enabled=true',
+      'consumer.enabled=true',
+      'consumer.replicaCount=2',
     ],
   },
-  /** What skaffold deploys on kind: role bootstrap and the CDC resources. */
+  /** What skaffold deploys on kind: role bootstrap, the CDC resources and the consumer. */
   kind: { values: [join(CHART_DIR, 'values-kind.yaml')], set: ['image.repository=book-service', 'image.tag=dev'] },
-  /** A managed PostgreSQL with a private CA: verify-full, the CA bundle from a Secret, role bootstrap on. */
+  /** A managed PostgreSQL with a private CA: verify-full, the CA bundle from a Secret, role bootstrap and consumer on. */
   'database TLS': {
     set: [
       'database.host=books.abc123.eu-west-1.rds.amazonaws.com',
@@ -32,6 +34,7 @@ export const VARIANTS: Record<string, RenderOptions> = {
       'database.sslRootCert.secretName=rds-ca',
       'database.sslRootCert.key=global-bundle.pem',
       'dbBootstrap.enabled=true',
+      'consumer.enabled=true',
     ],
   },
   /** CDC into another cluster: other namespace, database host and Strimzi cluster names. */
