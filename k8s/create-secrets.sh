@@ -4,6 +4,7 @@
 #   book-db-owner   book_owner (migrations)
 #   book-db-app     book_app (the service)
 #   book-db-cdc     book_cdc (Debezium, read by Connect through KubernetesSecretConfigProvider)
+#   book-db-catalog book_catalog (the consumer's read model; owns database catalog)
 # Each has keys `username` and `password`. Existing Secrets are kept, so re-running
 # never changes a password. No password is printed, logged or written to disk.
 # Skaffold runs this before it deploys; by hand: k8s/create-secrets.sh
@@ -35,3 +36,4 @@ ensure_secret postgres-admin postgres
 ensure_secret book-db-owner book_owner
 ensure_secret book-db-app book_app
 ensure_secret book-db-cdc book_cdc
+ensure_secret book-db-catalog book_catalog

@@ -3,6 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KUBERNETES_VERSIONS, KubernetesValidator, type KubernetesObject } from './support/kubernetes-schemas';
 import { readYamlDocuments, REPO_ROOT } from './support/repo';
+import { render } from './support/helm';
+import { VARIANTS } from './support/variants';
 
 // k8s/: the namespace and PostgreSQL of the kind cluster, plus the script that makes the
 // database Secrets. Checked offline like the chart.
@@ -88,8 +90,8 @@ describe('k8s/create-secrets.sh', () => {
     expect(() => execFileSync('bash', ['-n', join(K8S, 'create-secrets.sh')])).not.toThrow();
   });
 
-  it('makes the four Secrets of the contract from random bytes, never from a literal password', () => {
-    for (const [secret, user] of [['postgres-admin', 'postgres'], ['book-db-owner', 'book_owner'], ['book-db-app', 'book_app'], ['book-db-cdc', 'book_cdc']]) {
+  it('makes the five Secrets of the contract from random bytes, never from a literal password', () => {
+    for (const [secret, user] of [['postgres-admin', 'postgres'], ['book-db-owner', 'book_owner'], ['book-db-app', 'book_app'], ['book-db-cdc', 'book_cdc'], ['book-db-catalog', 'book_catalog']]) {
       expect(script).toMatch(new RegExp(`^ensure_secret ${secret} ${user}$`, 'm'));
     }
     expect(script).toContain('/dev/urandom');
@@ -97,5 +99,23 @@ describe('k8s/create-secrets.sh', () => {
     expect(script).not.toMatch(/--from-literal=password/);
     // existing Secrets are kept, so a re-run never changes a password under a running database
     expect(script).toMatch(/get secret "\$\{name\}"/);
+  });
+
+  it('makes every Secret the chart reads on kind (values-kind.yaml), and the chart makes none itself', () => {
+    const objects = render(VARIANTS.kind);
+    const refs = new Set<string>();
+    const collect = (node: unknown): void => {
+      if (Array.isArray(node)) node.forEach(collect);
+      else if (node && typeof node === 'object') {
+        const ref = (node as any).secretKeyRef;
+        if (ref?.name) refs.add(ref.name);
+        Object.values(node).forEach(collect);
+      }
+    };
+    collect(objects.filter((o) => o.kind !== 'Secret'));
+    expect(refs.size).toBeGreaterThanOrEqual(5);
+    const made = [...script.matchAll(/^ensure_secret (\S+) /gm)].map((m) => m[1]);
+    expect([...refs].filter((name) => !made.includes(name))).toEqual([]);
+    expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
   });
 });

@@ -108,6 +108,14 @@ describe('skaffold.yaml', () => {
       localPort: 8000,
     });
   });
+
+  it("forwards the consumer's /metrics to localhost:8001", () => {
+    const release = releases.find((r) => r.chartPath === 'helm/book-service');
+    const values = release.valuesFiles.map((f: string) => at(f));
+    const service = render({ release: release.name, namespace: release.namespace, values }).find((o) => o.kind === 'Service' && o.metadata.labels?.['app.kubernetes.io/component'] === 'consumer')!;
+    const forwards = configs.flatMap((c) => c.portForward ?? []);
+    expect(forwards).toContainEqual({ resourceType: 'service', resourceName: service.metadata.name, namespace: 'books', port: service.spec.ports[0].port, localPort: 8001 });
+  });
 });
 
 describe('skaffold.yaml on re-runs', () => {
