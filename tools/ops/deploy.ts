@@ -205,9 +205,9 @@ async function main(): Promise<void> {
   }
 
   log('readiness, as `npm run status` checks it');
-  const { connect, waitForPipeline } = await import('./pipeline');
+  const { checkMark, connect, waitForPipeline } = await import('./pipeline');
   const checks = await waitForPipeline(await connect(), Number(process.env.DEPLOY_READY_TIMEOUT_MS || 600_000), () => undefined);
-  for (const c of checks) console.log(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.name}  ${c.detail}`);
+  for (const c of checks) console.log(`${checkMark(c)}  ${c.name}  ${c.detail}`);
   if (!checks.every((c) => c.ok)) throw new Error('deployed, but the pipeline is not ready (npm run status tells what)');
   log(`deployed and ready in ${seconds(started)}`);
 }

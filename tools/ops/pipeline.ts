@@ -1,12 +1,15 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type * as K8s from '@kubernetes/client-node';
+import { parse } from 'yaml';
 import { pollUntil } from '../stack/processes';
-import { kafkaConnectorResource, kafkaConnectResource, kafkaResource, kafkaTopicResource } from '../stack/strimzi-resources';
+import { deadLetterTopicResource, kafkaConnectorResource, kafkaConnectResource, kafkaResource, kafkaTopicResource } from '../stack/strimzi-resources';
 
 /**
  * The CDC pipeline as Kubernetes sees it: Strimzi resources, the connector and its task,
- * the event topic and the service. Loads @kubernetes/client-node (ESM-only) on demand.
+ * the event topic, the service and the consumer. Loads @kubernetes/client-node (ESM-only) on demand.
  */
 export interface Names {
   namespace: string;
@@ -15,6 +18,16 @@ export interface Names {
   connector: string;
   topic: string;
   service: string;
+  /** The consumer's Deployment, its group and its dead-letter topic. */
+  consumer: string;
+  consumerGroup: string;
+  deadLetterTopic: string;
+}
+
+/** The chart's default consumer group (consumer.groupId of helm/book-service/values.yaml). */
+function chartConsumerGroup(): string {
+  const values = parse(readFileSync(join(__dirname, '../../helm/book-service/values.yaml'), 'utf8'));
+  return String(values.consumer.groupId);
 }
 
 export const DEFAULT_NAMES: Names = {
@@ -25,12 +38,22 @@ export const DEFAULT_NAMES: Names = {
   connector: kafkaConnectorResource().metadata.name,
   topic: kafkaTopicResource().spec.topicName ?? kafkaTopicResource().metadata.name,
   service: process.env.BOOK_SERVICE_NAME || 'book-service',
+  consumer: process.env.BOOK_CONSUMER_NAME || `${process.env.BOOK_SERVICE_NAME || 'book-service'}-consumer`,
+  consumerGroup: process.env.BOOK_CONSUMER_GROUP || chartConsumerGroup(),
+  deadLetterTopic: deadLetterTopicResource().spec.topicName ?? deadLetterTopicResource().metadata.name,
 };
 
 export interface Check {
   name: string;
   ok: boolean;
   detail: string;
+  /** ok, but worth a look (printed as WARN; the exit code stays 0). */
+  warn?: boolean;
+}
+
+/** The first column of a check's line: ok, WARN or FAIL. */
+export function checkMark(check: Check): string {
+  return !check.ok ? 'FAIL' : check.warn ? 'WARN' : 'ok  ';
 }
 
 export interface Cluster {
@@ -85,6 +108,11 @@ export interface CheckOptions {
    * compare its partitions with the KafkaTopic spec: `npm run status` does, polling loops don't.
    */
   describeTopic?: boolean;
+  /**
+   * Also ask Kafka for the consumer group's lag per partition and the records of the
+   * dead-letter topic (two short-lived broker tools): `npm run status` does.
+   */
+  describeConsumer?: boolean;
 }
 
 /** One check per part of the pipeline, in the order data flows through them. */
@@ -116,35 +144,56 @@ export async function pipelineChecks(cluster: Cluster, names: Names = DEFAULT_NA
     ok: tasks.length > 0 && tasks.every((t) => t.state === 'RUNNING'),
     detail: tasks.length ? tasks.map((t) => `task ${t.id} ${t.state}${t.trace ? `: ${String(t.trace).split('\n')[0]}` : ''}`).join('; ') : 'no task yet',
   });
-  checks.push(await serviceReadiness(cluster, names));
+  checks.push(await deploymentReadiness(cluster, names.namespace, names.service, 8000));
+  checks.push(...(await consumerChecks(cluster, names, options)));
   return checks;
 }
 
-async function serviceReadiness(cluster: Cluster, names: Names): Promise<Check> {
-  const label = `Deployment ${names.service}`;
+/** A Deployment's ready pods; `absent` is the check when it does not exist (default: FAIL, not found). */
+async function deploymentReadiness(cluster: Cluster, namespace: string, name: string, port: number, absent?: Check): Promise<Check> {
+  const label = `Deployment ${name}`;
   try {
-    const deployment = await cluster.apps.readNamespacedDeployment({ name: names.service, namespace: names.namespace });
+    const deployment = await cluster.apps.readNamespacedDeployment({ name, namespace });
     const wanted = deployment.spec?.replicas ?? 1;
     const ready = deployment.status?.readyReplicas ?? 0;
     const updated = deployment.status?.updatedReplicas ?? 0;
     const ok = ready >= wanted && updated >= wanted && wanted > 0;
     const detail = `${ready}/${wanted} pods ready (/readyz)`;
-    return { name: label, ok, detail: ok ? detail : `${detail}${await unreadyReasons(cluster, names, deployment)}` };
+    return { name: label, ok, detail: ok ? detail : `${detail}${await unreadyReasons(cluster, namespace, deployment, port)}` };
   } catch (error: any) {
-    if (error?.code === 404) return { name: label, ok: false, detail: 'not found' };
+    if (error?.code === 404) return absent ?? { name: label, ok: false, detail: 'not found' };
     throw error;
   }
 }
 
+/**
+ * The consumer: its Deployment (not ready is a FAIL), its dead-letter KafkaTopic, and with
+ * describeConsumer the group's lag per partition and the records in the dead-letter topic
+ * (any is a WARN: something needs a look, the pipeline still flows). A release without the
+ * consumer (consumer.enabled=false) gets one WARN line and nothing else.
+ */
+async function consumerChecks(cluster: Cluster, names: Names, options: CheckOptions): Promise<Check[]> {
+  const absent: Check = { name: `Deployment ${names.consumer}`, ok: true, warn: true, detail: 'not deployed (consumer.enabled=false?)' };
+  const deployment = await deploymentReadiness(cluster, names.namespace, names.consumer, 8001, absent);
+  if (deployment === absent) return [deployment];
+  const dlq = await strimzi(cluster, names.namespace, 'kafkatopics', names.deadLetterTopic);
+  const checks = [deployment, topicReadiness(names.deadLetterTopic, dlq)];
+  if (options.describeConsumer) {
+    checks.push(await consumerLag(cluster, names));
+    if (dlq) checks.push(await deadLetters(cluster, names));
+  }
+  return checks;
+}
+
 /** What the pods' own /readyz says (through the API server's pod proxy), e.g. `database unavailable`. */
-async function unreadyReasons(cluster: Cluster, names: Names, deployment: K8s.V1Deployment): Promise<string> {
+async function unreadyReasons(cluster: Cluster, namespace: string, deployment: K8s.V1Deployment, port: number): Promise<string> {
   const selector = Object.entries(deployment.spec?.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
-  const pods = await cluster.core.listNamespacedPod({ namespace: names.namespace, labelSelector: selector });
+  const pods = await cluster.core.listNamespacedPod({ namespace, labelSelector: selector });
   const reasons: string[] = [];
   for (const pod of pods.items.filter((p) => p.status?.phase === 'Running').slice(0, 3)) {
     const name = pod.metadata!.name!;
     try {
-      await cluster.core.connectGetNamespacedPodProxyWithPath({ name: `${name}:8000`, namespace: names.namespace, path: 'readyz' });
+      await cluster.core.connectGetNamespacedPodProxyWithPath({ name: `${name}:${port}`, namespace, path: 'readyz' });
     } catch (error: any) {
       const body = String(error?.body ?? error?.message ?? error);
       const status = /"status"\s*:\s*"([^"]+)"/.exec(body)?.[1] ?? body.split('\n')[0].slice(0, 120);
@@ -281,6 +330,96 @@ async function topicShape(cluster: Cluster, names: Names, topic: any): Promise<C
     return topicShapeCheck(name, topic.spec ?? {}, parseTopicDescription(out, name));
   } catch (error: any) {
     return { name: `topic ${name} in Kafka`, ok: false, detail: `cannot describe it: ${error?.message ?? String(error)}` };
+  }
+}
+
+export interface PartitionLag {
+  partition: number;
+  /** The group's committed offset; undefined when it has none yet ('-'). */
+  committed?: number;
+  end: number;
+  /** undefined without a committed offset. */
+  lag?: number;
+}
+
+/**
+ * The rows of `kafka-consumer-groups.sh --describe --group <g>` for one topic (columns found
+ * by the header: GROUP TOPIC PARTITION CURRENT-OFFSET LOG-END-OFFSET LAG …); undefined
+ * when the output has no such table (the group does not exist).
+ */
+export function parseConsumerGroupLag(text: string, group: string, topic: string): PartitionLag[] | undefined {
+  const lines = text.split('\n').map((l) => l.trim().split(/\s+/));
+  const header = lines.findIndex((f) => f.includes('PARTITION') && f.includes('LAG'));
+  if (header < 0) return undefined;
+  const col = (name: string) => lines[header].indexOf(name);
+  const number = (value: string | undefined) => (value === undefined || value === '-' || value === '' ? undefined : Number(value));
+  return lines
+    .slice(header + 1)
+    .filter((f) => f[col('GROUP')] === group && f[col('TOPIC')] === topic)
+    .map((f) => ({
+      partition: Number(f[col('PARTITION')]),
+      committed: number(f[col('CURRENT-OFFSET')]),
+      end: number(f[col('LOG-END-OFFSET')]) ?? 0,
+      lag: number(f[col('LAG')]),
+    }))
+    .sort((a, b) => a.partition - b.partition);
+}
+
+/** The lag line: per partition, and in total. Informational (lag comes and goes); no offsets at all is a WARN. */
+export function consumerLagCheck(group: string, topic: string, rows: PartitionLag[] | undefined): Check {
+  const name = `consumer group ${group}`;
+  if (!rows || rows.length === 0) {
+    return { name, ok: true, warn: true, detail: `no committed offsets on ${topic} yet (the group has not consumed anything, or does not exist)` };
+  }
+  const total = rows.reduce((n, r) => n + (r.lag ?? r.end), 0);
+  const parts = rows.map((r) => `p${r.partition} ${r.lag ?? '-'}`).join(', ');
+  return { name, ok: true, detail: `lag ${total} on ${topic} (${parts})` };
+}
+
+/** `topic:partition:offset` lines of kafka-get-offsets.sh: the end offset of each partition. */
+export function parseEndOffsets(text: string, topic: string): number[] {
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith(`${topic}:`))
+    .map((l) => Number(l.slice(l.lastIndexOf(':') + 1)));
+}
+
+/** Records ever written to the dead-letter topic (the sum of its end offsets): any is a WARN. */
+export function deadLetterCheck(topic: string, endOffsets: number[]): Check {
+  const name = `dead letters ${topic}`;
+  if (endOffsets.length === 0) return { name, ok: false, detail: 'the topic does not exist in Kafka' };
+  const records = endOffsets.reduce((n, o) => n + o, 0);
+  return records === 0
+    ? { name, ok: true, detail: 'empty' }
+    : { name, ok: true, warn: true, detail: `${records} record(s): events the consumer could not apply; read them with kafka-console-consumer.sh --topic ${topic} (docs/kubernetes.md)` };
+}
+
+async function consumerLag(cluster: Cluster, names: Names): Promise<Check> {
+  try {
+    const { out } = await execInBroker(
+      cluster,
+      names,
+      brokerToolCommand('kafka-consumer-groups.sh', ['--bootstrap-server', 'localhost:9092', '--describe', '--group', names.consumerGroup]),
+      (err) => /does not exist/.test(err),
+    );
+    return consumerLagCheck(names.consumerGroup, names.topic, parseConsumerGroupLag(out, names.consumerGroup, names.topic));
+  } catch (error: any) {
+    return { name: `consumer group ${names.consumerGroup}`, ok: false, detail: `cannot describe it: ${error?.message ?? String(error)}` };
+  }
+}
+
+async function deadLetters(cluster: Cluster, names: Names): Promise<Check> {
+  try {
+    const { out } = await execInBroker(
+      cluster,
+      names,
+      brokerToolCommand('kafka-get-offsets.sh', ['--bootstrap-server', 'localhost:9092', '--topic', names.deadLetterTopic]),
+      (err) => /does not exist|UnknownTopicOrPartition/.test(err),
+    );
+    return deadLetterCheck(names.deadLetterTopic, parseEndOffsets(out, names.deadLetterTopic));
+  } catch (error: any) {
+    return { name: `dead letters ${names.deadLetterTopic}`, ok: false, detail: `cannot read its offsets: ${error?.message ?? String(error)}` };
   }
 }
 

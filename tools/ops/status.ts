@@ -1,11 +1,13 @@
 import { currentKubeContext, nodeSupportsKubernetesClient } from './kube-context';
+import { checkMark, type Check } from './pipeline';
 import { localToolsCheck } from './tool-versions';
 
 /**
  * `npm run status`: the CDC pipeline in the current Kubernetes context at a glance —
  * Kafka, topic (its partitions in Kafka too), Connect, connector and task states, service
- * readiness, and first whether the helm and skaffold on PATH work together. Exit code 0 when
- * everything is ready, 1 when something is not, 2 when there is no cluster to ask.
+ * readiness, the consumer (readiness, lag per partition, dead letters), and first whether the
+ * helm and skaffold on PATH work together. Exit code 0 when everything is ready (WARN lines
+ * included), 1 when something is not, 2 when there is no cluster to ask.
  */
 async function main(): Promise<number> {
   const context = currentKubeContext();
@@ -36,7 +38,7 @@ async function main(): Promise<number> {
   console.log(`context ${context.context} (${context.server}), namespace ${DEFAULT_NAMES.namespace}`);
   let checks;
   try {
-    checks = await pipelineChecks(await connect(), DEFAULT_NAMES, { describeTopic: true });
+    checks = await pipelineChecks(await connect(), DEFAULT_NAMES, { describeTopic: true, describeConsumer: true });
   } catch (error: any) {
     console.error(`book-service status: cannot read the cluster: ${error?.message ?? String(error)}`);
     return 2;
@@ -44,11 +46,12 @@ async function main(): Promise<number> {
   return report([tools, ...checks]);
 }
 
-function report(checks: Array<{ name: string; ok: boolean; detail: string }>, summary = true): number {
+function report(checks: Check[], summary = true): number {
   const width = Math.max(...checks.map((c) => c.name.length));
-  for (const check of checks) console.log(`${check.ok ? 'ok  ' : 'FAIL'}  ${check.name.padEnd(width)}  ${check.detail}`);
+  for (const check of checks) console.log(`${checkMark(check)}  ${check.name.padEnd(width)}  ${check.detail}`);
   const failing = checks.filter((c) => !c.ok).length;
-  if (summary) console.log(failing ? `${failing} of ${checks.length} not ready` : 'pipeline ready');
+  const warnings = checks.filter((c) => c.ok && c.warn).length;
+  if (summary) console.log(failing ? `${failing} of ${checks.length} not ready` : `pipeline ready${warnings ? ` (${warnings} warning${warnings > 1 ? 's' : ''})` : ''}`);
   return failing ? 1 : 0;
 }
 

@@ -1,7 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { consoleConsumerCommand, parseTopicDescription, topicReadiness, topicShapeCheck } from '../../../tools/ops/pipeline';
+import {
+  checkMark,
+  consoleConsumerCommand,
+  consumerLagCheck,
+  deadLetterCheck,
+  DEFAULT_NAMES,
+  parseConsumerGroupLag,
+  parseEndOffsets,
+  parseTopicDescription,
+  topicReadiness,
+  topicShapeCheck,
+} from '../../../tools/ops/pipeline';
+import { readYamlDocuments } from './support/repo';
 import { TESTED, toolPairCheck } from '../../../tools/ops/tool-versions';
 import { REPO_ROOT } from './support/repo';
 import { TOOLS } from '../../../tools/pinned-tools';
@@ -100,5 +112,51 @@ describe('books.events as Kafka has it', () => {
     const check = topicReadiness('books.events', { metadata: { name: 'books.events', generation: 1 }, spec: { partitions: 3 } });
     expect(check.ok).toBe(false);
     expect(check.detail).toContain('no Topic Operator watches this namespace');
+  });
+});
+
+describe('the consumer in npm run status', () => {
+  // kafka-consumer-groups.sh --describe (Kafka 4.3), one member holding all three partitions
+  const described = [
+    '',
+    'GROUP           TOPIC           PARTITION  CURRENT-OFFSET  LOG-END-OFFSET  LAG             CONSUMER-ID                                  HOST            CLIENT-ID',
+    'book-catalog    books.events    0          7               7               0               book-catalog-1b2c-4d5e-8f90-0a1b2c3d4e5f     /10.244.0.17    book-catalog',
+    'book-catalog    books.events    2          3               5               2               book-catalog-1b2c-4d5e-8f90-0a1b2c3d4e5f     /10.244.0.17    book-catalog',
+    'book-catalog    books.events    1          -               4               -               book-catalog-1b2c-4d5e-8f90-0a1b2c3d4e5f     /10.244.0.17    book-catalog',
+    '',
+  ].join('\n');
+
+  it('names the group, the Deployment and the dead-letter topic the chart and strimzi/ give them', () => {
+    const [values] = readYamlDocuments(join(REPO_ROOT, 'helm', 'book-service', 'values.yaml'));
+    const [dlq] = readYamlDocuments(join(REPO_ROOT, 'strimzi', 'kafka-topic-dlq.yaml'));
+    expect(DEFAULT_NAMES).toMatchObject({ consumer: 'book-service-consumer', consumerGroup: values.consumer.groupId, deadLetterTopic: dlq.metadata.name });
+  });
+
+  it('reads the lag per partition from kafka-consumer-groups.sh --describe, by its header', () => {
+    expect(parseConsumerGroupLag(described, 'book-catalog', 'books.events')).toEqual([
+      { partition: 0, committed: 7, end: 7, lag: 0 },
+      { partition: 1, committed: undefined, end: 4, lag: undefined },
+      { partition: 2, committed: 3, end: 5, lag: 2 },
+    ]);
+    expect(parseConsumerGroupLag("Error: Consumer group 'book-catalog' does not exist.", 'book-catalog', 'books.events')).toBeUndefined();
+  });
+
+  it('prints the lag per partition and in total (a partition without a committed offset counts its end offset)', () => {
+    const check = consumerLagCheck('book-catalog', 'books.events', parseConsumerGroupLag(described, 'book-catalog', 'books.events'));
+    expect(check).toEqual({ name: 'consumer group book-catalog', ok: true, detail: 'lag 6 on books.events (p0 0, p1 -, p2 2)' });
+    expect(checkMark(check)).toBe('ok  ');
+    const none = consumerLagCheck('book-catalog', 'books.events', undefined);
+    expect(none).toMatchObject({ ok: true, warn: true });
+    expect(checkMark(none)).toBe('WARN');
+  });
+
+  it('counts the dead letters from kafka-get-offsets.sh: any is a WARN, not a FAIL', () => {
+    expect(parseEndOffsets('books.events.dlq:0:0\n', 'books.events.dlq')).toEqual([0]);
+    expect(deadLetterCheck('books.events.dlq', [0])).toEqual({ name: 'dead letters books.events.dlq', ok: true, detail: 'empty' });
+    const some = deadLetterCheck('books.events.dlq', parseEndOffsets('books.events.dlq:0:2\nbooks.events.dlq:1:1\n', 'books.events.dlq'));
+    expect(some).toMatchObject({ ok: true, warn: true, detail: expect.stringContaining('3 record(s)') });
+    expect(checkMark(some)).toBe('WARN');
+    const missing = deadLetterCheck('books.events.dlq', parseEndOffsets('', 'books.events.dlq'));
+    expect(checkMark(missing)).toBe('FAIL');
   });
 });
