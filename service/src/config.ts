@@ -29,11 +29,12 @@ export class ConfigError extends Error {
   }
 }
 
-type Env = Record<string, string | undefined>;
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type Env = Record<string, string | undefined>;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
-class Reader {
+/** Reads and checks environment variables, collecting every problem (shared with catalog/config.ts). */
+export class Reader {
   readonly problems: string[] = [];
   constructor(private readonly env: Env) {}
 
@@ -64,6 +65,13 @@ class Reader {
     return raw;
   }
 
+  /** A required (or defaulted) text setting. */
+  text(name: string, fallback?: string): string {
+    const raw = this.env[name] || fallback;
+    if (!raw) this.problems.push(`${name} is required`);
+    return raw ?? '';
+  }
+
   identifier(name: string, fallback: string): string {
     const raw = this.env[name] || fallback;
     if (!IDENTIFIER.test(raw)) this.problems.push(`${name} must be a lower-case SQL identifier (got "${raw}")`);
@@ -71,20 +79,21 @@ class Reader {
   }
 }
 
+/** `url` when it is a postgres:// URL; else a problem naming the variable (never the value: it may hold a password). */
+export function postgresUrl(name: string, url: string, problems: string[]): string {
+  try {
+    const parsed = new URL(url);
+    if (!['postgres:', 'postgresql:'].includes(parsed.protocol)) throw new Error('protocol');
+    return url;
+  } catch {
+    problems.push(`${name} must be a postgres://user:password@host:port/database URL`);
+    return '';
+  }
+}
+
 /** DATABASE_URL, or a URL assembled from the libpq PG* variables. */
 function databaseUrl(env: Env, problems: string[]): string {
-  const url = env.DATABASE_URL;
-  if (url) {
-    try {
-      const parsed = new URL(url);
-      if (!['postgres:', 'postgresql:'].includes(parsed.protocol)) throw new Error('protocol');
-      return url;
-    } catch {
-      // The URL may hold a password: never echo it.
-      problems.push('DATABASE_URL must be a postgres://user:password@host:port/database URL');
-      return '';
-    }
-  }
+  if (env.DATABASE_URL) return postgresUrl('DATABASE_URL', env.DATABASE_URL, problems);
   const { PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE } = env;
   if (!PGHOST || !PGUSER || !PGDATABASE) {
     problems.push('DATABASE_URL is required (or PGHOST, PGUSER and PGDATABASE, with PGPASSWORD and PGPORT as needed)');

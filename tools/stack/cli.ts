@@ -42,9 +42,21 @@ async function main(): Promise<void> {
     `PGPASSWORD=${decodeURIComponent(admin.password)}`, `PGDATABASE=${stack.database.name}`,
   ].join('\n') + '\n', { mode: 0o600 });
   mkdirSync(resolve(STACK_INFO_FILE, '..'), { recursive: true });
+  const catalogEnv = join(stack.dir, 'psql-catalog.env');
+  const catalog = new URL(stack.catalog.url);
+  writeFileSync(catalogEnv, [
+    `PGHOST=${catalog.hostname}`, `PGPORT=${catalog.port}`, `PGUSER=${decodeURIComponent(catalog.username)}`,
+    `PGPASSWORD=${decodeURIComponent(catalog.password)}`, `PGDATABASE=${stack.catalog.name}`,
+  ].join('\n') + '\n', { mode: 0o600 });
+  catalog.password = '';
   writeFileSync(STACK_INFO_FILE, JSON.stringify({
     bootstrap: stack.kafka.bootstrap, connect: stack.connect.url, service: stack.service?.url, topic: stack.topic, psqlEnv: pgEnv,
     connectLog: stack.connect.logFile,
+    // No password: the consumer's role's is in psqlEnv of this entry (a file only this user can read).
+    consumer: stack.consumer && {
+      metricsUrl: `${stack.consumer.url}/metrics`, databaseUrl: catalog.toString(), psqlEnv: catalogEnv,
+      deadLetterTopic: stack.deadLetterTopic, log: stack.consumer.logFile,
+    },
   }, null, 2));
 
   const connectorUrl = `${stack.connect.url}/connectors/${stack.connector.name}`;
@@ -57,12 +69,15 @@ Book service stack is up (${((Date.now() - started) / 1000).toFixed(0)} s). Ctrl
   connector status        curl -s ${connectorUrl}/status
   Kafka bootstrap         ${stack.kafka.bootstrap}   (topic ${stack.topic})
   PostgreSQL              env $(cat ${pgEnv}) psql      (database ${stack.database.name}, slot ${stack.database.slot})
+  read model (consumer)   env $(cat ${catalogEnv}) psql -c 'TABLE author_stats'   (database ${stack.catalog.name})
+  consumer metrics        curl -s ${stack.consumer?.url}/metrics | grep ^catalog_
+  dead letters            npm run dlq -- list      (topic ${stack.deadLetterTopic}; replay: npm run dlq -- replay)
 
   follow the events       npm run events
   console consumer        java -cp '${jars}' org.apache.kafka.tools.consumer.ConsoleConsumer \\
                             --bootstrap-server ${stack.kafka.bootstrap} --topic ${stack.topic} --from-beginning \\
                             --property print.headers=true --property print.key=true
-  logs                    ${stack.dir}/{kafka/broker.log,connect/connect.log,service.log}
+  logs                    ${stack.dir}/{kafka/broker.log,connect/connect.log,service.log,consumer.log}
 
   try it                  curl -si -H 'content-type: application/json' -d '{"title":"Miro","author":"Roqq","price":100}' ${stack.service?.url}/books
 `);

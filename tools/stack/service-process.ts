@@ -4,20 +4,27 @@ import { ManagedProcess, Restartable } from './managed-process';
 const REPO = resolve(__dirname, '../..');
 
 export interface ServiceProcess extends Restartable {
+  /** Base URL of its HTTP port (the API, or the consumer's /healthz, /readyz, /metrics). */
   readonly url: string;
 }
 
+/** The product's long-running entry points: service/src/<entry>.ts, compiled to dist/<entry>.js. */
+export type EntryPoint = 'main' | 'consumer';
+
+const NAMES: Record<EntryPoint, string> = { main: 'the book service', consumer: 'the book-catalog consumer' };
+
 /**
- * The book service as a child process, exactly as deployed: `node dist/main.js` when
- * BOOK_STACK_SERVICE=dist (after npm run build), else service/src/main.ts through tsx.
+ * An entry point of the product as a child process, exactly as deployed: `node dist/<entry>.js`
+ * when BOOK_STACK_SERVICE=dist (after npm run build), else service/src/<entry>.ts through tsx.
+ * Started means /readyz answers 200.
  */
-export async function startServiceProcess(port: number, env: Record<string, string>, logFile: string): Promise<ServiceProcess> {
+export async function startEntryProcess(entry: EntryPoint, port: number, env: Record<string, string>, logFile: string): Promise<ServiceProcess> {
   const args = process.env.BOOK_STACK_SERVICE === 'dist'
-    ? [resolve(REPO, 'dist/main.js')]
-    : ['--import', 'tsx', resolve(REPO, 'service/src/main.ts')];
+    ? [resolve(REPO, `dist/${entry}.js`)]
+    : ['--import', 'tsx', resolve(REPO, `service/src/${entry}.ts`)];
   const url = `http://127.0.0.1:${port}`;
-  const service = new ManagedProcess({
-    name: 'the book service',
+  const child = new ManagedProcess({
+    name: NAMES[entry],
     command: process.execPath,
     args,
     cwd: REPO,
@@ -25,9 +32,14 @@ export async function startServiceProcess(port: number, env: Record<string, stri
     logFile,
   });
   const start = async () => {
-    service.start();
-    await service.waitUntil(`book service on ${url}`, 60_000, async () => (await fetch(`${url}/readyz`)).ok, 200);
+    child.start();
+    await child.waitUntil(`${NAMES[entry].replace(/^the /, '')} on ${url}`, 60_000, async () => (await fetch(`${url}/readyz`)).ok, 200);
   };
   await start();
-  return { url, logFile, start, kill: () => service.kill(), stop: () => service.stop() };
+  return { url, logFile, start, kill: () => child.kill(), stop: () => child.stop() };
+}
+
+/** The book service (service/src/main.ts). */
+export function startServiceProcess(port: number, env: Record<string, string>, logFile: string): Promise<ServiceProcess> {
+  return startEntryProcess('main', port, env, logFile);
 }

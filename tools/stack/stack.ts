@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { migrate } from '../../service/src/db/migrator';
-import { bootstrapRoles, DEFAULT_ROLES } from '../../service/src/db/roles';
+import { bootstrapCatalog, bootstrapRoles, CATALOG, DEFAULT_ROLES } from '../../service/src/db/roles';
+import { catalogMigrations } from '../../service/src/catalog/migrations';
 import { createSequelize } from '../../service/src/db/sequelize';
 import { ConnectWorker, startConnectWorker, writeLocalSecret } from './connect-worker';
 import { resolveJars } from './jars';
@@ -12,8 +13,8 @@ import { KafkaBroker, startKafkaBroker } from './kafka-broker';
 import { ConnectorClient, connectorFromResource } from './outbox-connector';
 import { PostgresServer, startPostgres } from './postgres';
 import { freePort } from './processes';
-import { ServiceProcess, startServiceProcess } from './service-process';
-import { stackVersions, StackVersions } from './strimzi-resources';
+import { ServiceProcess, startEntryProcess, startServiceProcess } from './service-process';
+import { deadLetterTopicResource, stackVersions, StackVersions } from './strimzi-resources';
 import { createTopicFromResource } from './topics';
 
 export interface StackOptions {
@@ -23,6 +24,10 @@ export interface StackOptions {
   serviceLogLevel?: string;
   /** More settings for the service (e.g. OUTBOX_RETENTION_SECONDS), passed explicitly to its process. */
   serviceEnv?: Record<string, string>;
+  /** Port of the book-catalog consumer's /healthz, /readyz, /metrics; a free one by default. 0 = do not start it. */
+  consumerPort?: number;
+  /** More settings for the consumer (e.g. CONSUMER_MAX_ATTEMPTS). */
+  consumerEnv?: Record<string, string>;
   /** PostgreSQL fsync (default off: faster tests; benchmarks may turn it on). */
   fsync?: boolean;
   /** Heap and GC flags for the broker and Connect JVMs. */
@@ -42,6 +47,15 @@ export interface StackDatabase {
   appUrl: string;
 }
 
+/** The read model's own database (same server): the consumer's role owns it. */
+export interface StackCatalog {
+  name: string;
+  /** Superuser on the catalog database: for looking at the read model in tests. */
+  adminUrl: string;
+  /** The consumer's role (book_catalog). */
+  url: string;
+}
+
 /** Everything of the CDC pipeline, running as local processes; each part can be killed and restarted. */
 export interface Stack {
   readonly versions: StackVersions;
@@ -54,6 +68,11 @@ export interface Stack {
   /** books.events, as named by the KafkaTopic resource. */
   readonly topic: string;
   readonly service?: ServiceProcess;
+  readonly catalog: StackCatalog;
+  /** books.events.dlq, as named by its KafkaTopic resource. */
+  readonly deadLetterTopic: string;
+  /** The book-catalog consumer (url: its /healthz, /readyz, /metrics). */
+  readonly consumer?: ServiceProcess;
   /** Stops every process and deletes every temporary directory. Idempotent. */
   stop(): Promise<void>;
 }
@@ -117,6 +136,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await owner.close();
     }
     await assertSlotExists(db);
+    const catalog = await createCatalog(postgres);
 
     const jars = step(await jarsPromise);
     const kafka = await startKafkaBroker(join(dir, 'kafka'), jars.classpath, options.jvmOptions);
@@ -124,6 +144,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     step(kafka);
     log(`Kafka ${versions.kafka} (KRaft) on ${kafka.bootstrap}`);
     const topic = await createTopicFromResource(kafka.bootstrap);
+    const deadLetterTopic = await createTopicFromResource(kafka.bootstrap, deadLetterTopicResource());
 
     const secretsDir = join(dir, 'secrets');
     const ref = secretReference(cfg['database.password']);
@@ -160,12 +181,44 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       log(`book service on ${service.url}`);
     }
 
-    step(service);
-    return { versions, dir, postgres, database: db, kafka, connect, connector, topic, service, stop };
+    let consumer: ServiceProcess | undefined;
+    if (options.consumerPort !== 0) {
+      consumer = await startEntryProcess('consumer', options.consumerPort ?? (await freePort()), {
+        CATALOG_DATABASE_URL: catalog.url,
+        KAFKA_BOOTSTRAP_SERVERS: kafka.bootstrap,
+        KAFKA_TOPIC: topic,
+        KAFKA_DLQ_TOPIC: deadLetterTopic,
+        LOG_LEVEL: options.serviceLogLevel ?? 'warn',
+        ...options.consumerEnv,
+      }, join(dir, 'consumer.log'));
+      cleanups.push(() => consumer!.stop());
+      log(`book-catalog consumer on ${consumer.url} (database ${catalog.name})`);
+    }
+
+    step(consumer);
+    return { versions, dir, postgres, database: db, kafka, connect, connector, topic, service, catalog, deadLetterTopic, consumer, stop };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/** The consumer's database and role, created and migrated as in the cluster (bootstrap, then the catalog migrations as that role). */
+async function createCatalog(postgres: PostgresServer): Promise<StackCatalog> {
+  const password = randomBytes(12).toString('hex');
+  await bootstrapCatalog(postgres.url(postgres.superuser, postgres.superuserPassword, 'postgres'), password);
+  const catalog: StackCatalog = {
+    name: CATALOG.database,
+    adminUrl: postgres.url(postgres.superuser, postgres.superuserPassword, CATALOG.database),
+    url: postgres.url(CATALOG.role, password, CATALOG.database),
+  };
+  const owner = createSequelize({ url: catalog.url, poolMax: 1 });
+  try {
+    await migrate<unknown>(owner, {}, undefined, catalogMigrations);
+  } finally {
+    await owner.close();
+  }
+  return catalog;
 }
 
 async function assertSlotExists(db: StackDatabase): Promise<void> {

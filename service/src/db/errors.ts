@@ -28,3 +28,16 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   );
 }
 
+
+const RETRYABLE_CODES = new Set([
+  '40001', // serialization_failure
+  '40P01', // deadlock_detected
+  '55P03', // lock_not_available
+  '57014', // query_canceled (statement_timeout)
+]);
+
+/** True when the same statements may well succeed if run again later: the database unavailable, a deadlock, a serialization failure, a timeout. */
+export function isRetryable(error: unknown): boolean {
+  const code = codeOf(error);
+  return isDatabaseUnavailable(error) || (code !== undefined && RETRYABLE_CODES.has(code));
+}

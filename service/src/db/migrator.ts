@@ -1,6 +1,6 @@
 import { Sequelize, Transaction } from 'sequelize';
 import { SequelizeStorage, Umzug } from 'umzug';
-import { migrations } from './migrations';
+import { migrations as bookMigrations } from './migrations';
 import { boundQuery, Migration, MigrationContext, MigrationSettings } from './migrations/context';
 
 export type { MigrationSettings };
@@ -36,10 +36,15 @@ class MigrationTable extends SequelizeStorage {
  * A migration's `afterCommit` steps (not possible in a transaction) run after the commit;
  * only then is it recorded (see migrations/context.ts).
  */
-export function createMigrator(sequelize: Sequelize, settings: MigrationSettings, log?: (msg: string) => void) {
-  const context: MigrationContext = { sequelize, queryInterface: sequelize.getQueryInterface(), settings, query: boundQuery(sequelize) };
+export function createMigrator<S = MigrationSettings>(
+  sequelize: Sequelize,
+  settings: S,
+  log?: (msg: string) => void,
+  migrations: Migration<S>[] = bookMigrations as unknown as Migration<S>[],
+) {
+  const context: MigrationContext<S> = { sequelize, queryInterface: sequelize.getQueryInterface(), settings, query: boundQuery(sequelize) };
   const storage = new MigrationTable(sequelize);
-  const run = (m: Migration) => async ({ context: ctx }: { context: MigrationContext }) => {
+  const run = (m: Migration<S>) => async ({ context: ctx }: { context: MigrationContext<S> }) => {
     // umzug has created the table (executed() runs before any migration), so the record can join the transaction.
     await sequelize.transaction(async (transaction) => {
       await m.up({ context: { ...ctx, transaction, query: boundQuery(sequelize, transaction) } });
@@ -47,7 +52,7 @@ export function createMigrator(sequelize: Sequelize, settings: MigrationSettings
     });
     await m.afterCommit?.({ context: ctx });
   };
-  return new Umzug<MigrationContext>({
+  return new Umzug<MigrationContext<S>>({
     migrations: migrations.map((m) => ({ name: m.name, up: run(m), down: m.down })),
     context,
     storage,
@@ -55,8 +60,13 @@ export function createMigrator(sequelize: Sequelize, settings: MigrationSettings
   });
 }
 
-/** Applies every pending migration. */
-export async function migrate(sequelize: Sequelize, settings: MigrationSettings, log?: (msg: string) => void): Promise<string[]> {
-  const applied = await createMigrator(sequelize, settings, log).up();
+/** Applies every pending migration (the books database's by default). */
+export async function migrate<S = MigrationSettings>(
+  sequelize: Sequelize,
+  settings: S,
+  log?: (msg: string) => void,
+  migrations?: Migration<S>[],
+): Promise<string[]> {
+  const applied = await createMigrator(sequelize, settings, log, migrations).up();
   return applied.map((m) => m.name);
 }

@@ -7,7 +7,7 @@ import { appVersion } from '../version';
 import { bookRoutes } from './books-routes';
 import { docsRoutes } from './docs';
 import { errorHandler } from './error-handler';
-import { healthRoutes, Lifecycle } from './health';
+import { healthRoutes, Lifecycle, serviceReadiness } from './health';
 import { createMetrics } from './metrics';
 import { openApiDocument } from './openapi';
 import { requestContext } from './request-context';
@@ -30,7 +30,7 @@ export function createApp({ sequelize, store, logger, lifecycle, slot, version =
   const metrics = createMetrics(sequelize, slot);
 
   const root = new Router();
-  for (const router of [bookRoutes(store), healthRoutes(sequelize, lifecycle, metrics), docsRoutes(openApiDocument(version))]) root.use(router.routes());
+  for (const router of [bookRoutes(store), healthRoutes(serviceReadiness(sequelize, lifecycle), metrics.registry), docsRoutes(openApiDocument(version))]) root.use(router.routes());
   app.use(requestContext(logger, metrics));
   app.use(errorHandler());
   app.use(root.routes());

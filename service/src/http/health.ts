@@ -1,34 +1,45 @@
 import Router from '@koa/router';
+import { Registry } from 'prom-client';
 import { Sequelize } from 'sequelize';
-import { HttpMetrics } from './metrics';
 
 export interface Lifecycle {
   draining: boolean;
 }
 
-/** Liveness, readiness (database reachable and not draining) and the metrics endpoint. */
-export function healthRoutes(sequelize: Sequelize, lifecycle: Lifecycle, metrics: HttpMetrics): Router {
+/** Why the process is not ready (the body of the 503), or undefined when it is. */
+export type Readiness = () => Promise<string | undefined>;
+
+/** The service's readiness: the database reachable and not draining. */
+export function serviceReadiness(sequelize: Sequelize, lifecycle: Lifecycle): Readiness {
+  return async () => {
+    if (lifecycle.draining) return 'draining';
+    return (await databaseReachable(sequelize)) ? undefined : 'database unavailable';
+  };
+}
+
+export async function databaseReachable(sequelize: Sequelize): Promise<boolean> {
+  try {
+    await sequelize.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Liveness, readiness and the metrics endpoint: the operational surface of the service and of the consumer. */
+export function healthRoutes(readiness: Readiness, registry: Registry): Router {
   const router = new Router();
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
   });
   router.get('/readyz', async (ctx) => {
-    if (lifecycle.draining) {
-      ctx.status = 503;
-      ctx.body = { status: 'draining' };
-      return;
-    }
-    try {
-      await sequelize.query('SELECT 1');
-      ctx.body = { status: 'ready' };
-    } catch {
-      ctx.status = 503;
-      ctx.body = { status: 'database unavailable' };
-    }
+    const reason = await readiness();
+    if (reason !== undefined) ctx.status = 503;
+    ctx.body = { status: reason ?? 'ready' };
   });
   router.get('/metrics', async (ctx) => {
-    ctx.type = metrics.registry.contentType;
-    ctx.body = await metrics.registry.metrics();
+    ctx.type = registry.contentType;
+    ctx.body = await registry.metrics();
   });
   return router;
 }

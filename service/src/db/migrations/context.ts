@@ -12,10 +12,10 @@ export interface MigrationSettings {
 /** Runs one SQL statement (named `:replacements`) in the migration's transaction, if any; returns the rows. */
 export type MigrationQuery = <T = Record<string, unknown>>(sql: string, replacements?: Record<string, unknown>) => Promise<T[]>;
 
-export interface MigrationContext {
+export interface MigrationContext<S = MigrationSettings> {
   sequelize: Sequelize;
   queryInterface: QueryInterface;
-  settings: MigrationSettings;
+  settings: S;
   /**
    * The transaction `up` runs in (see migrator.ts). Every statement must use it: `query`
    * does; a bare `sequelize.query` would wait for a second connection the pool may not have.
@@ -34,11 +34,11 @@ export interface MigrationContext {
  * a committed schema: a migration with `afterCommit` must make both `up` and `afterCommit`
  * idempotent (IF NOT EXISTS, create only if missing, check what exists).
  */
-export interface Migration {
+export interface Migration<S = MigrationSettings> {
   name: string;
-  up(params: { context: MigrationContext }): Promise<void>;
-  afterCommit?(params: { context: MigrationContext }): Promise<void>;
-  down(params: { context: MigrationContext }): Promise<void>;
+  up(params: { context: MigrationContext<S> }): Promise<void>;
+  afterCommit?(params: { context: MigrationContext<S> }): Promise<void>;
+  down(params: { context: MigrationContext<S> }): Promise<void>;
 }
 
 /** `query` bound to a transaction (or none). */
