@@ -438,13 +438,13 @@ export async function waitForPipeline(cluster: Cluster, timeoutMs: number, log: 
   return checks;
 }
 
-/** A ready pod behind the Service (port-forward goes to a pod, as kubectl's does). */
-async function podOfService(cluster: Cluster, names: Names): Promise<string> {
-  const service = await cluster.core.readNamespacedService({ name: names.service, namespace: names.namespace });
+/** A ready pod behind a Service (port-forward goes to a pod, as kubectl's does). */
+async function podOfService(cluster: Cluster, namespace: string, name: string): Promise<string> {
+  const service = await cluster.core.readNamespacedService({ name, namespace });
   const selector = Object.entries(service.spec?.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
-  const pods = await cluster.core.listNamespacedPod({ namespace: names.namespace, labelSelector: selector });
+  const pods = await cluster.core.listNamespacedPod({ namespace, labelSelector: selector });
   const ready = pods.items.find((p) => !p.metadata?.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
-  if (!ready?.metadata?.name) throw new Error(`no ready pod behind Service ${names.service}`);
+  if (!ready?.metadata?.name) throw new Error(`no ready pod behind Service ${name}`);
   return ready.metadata.name;
 }
 
@@ -472,8 +472,14 @@ export async function portForward(cluster: Cluster, namespace: string, pod: () =
 
 /** A port-forward to port 8000 of whichever service pod is ready when a connection opens. */
 export async function portForwardToService(cluster: Cluster, names: Names = DEFAULT_NAMES): Promise<{ url: string; close: () => Promise<void> }> {
-  await podOfService(cluster, names);
-  return portForward(cluster, names.namespace, () => podOfService(cluster, names), 8000);
+  await podOfService(cluster, names.namespace, names.service);
+  return portForward(cluster, names.namespace, () => podOfService(cluster, names.namespace, names.service), 8000);
+}
+
+/** A port-forward to port 8001 (/metrics, /readyz) of a ready consumer pod. */
+export async function portForwardToConsumer(cluster: Cluster, names: Names = DEFAULT_NAMES): Promise<{ url: string; close: () => Promise<void> }> {
+  await podOfService(cluster, names.namespace, names.consumer);
+  return portForward(cluster, names.namespace, () => podOfService(cluster, names.namespace, names.consumer), 8001);
 }
 
 export interface ConsumedRecord {

@@ -21,6 +21,13 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
     );
   });
 
+  it('has the consumer Deployment ready and its dead-letter KafkaTopic Ready', () => {
+    const { checks } = step('pipeline');
+    expect(checks.filter((c: any) => c.warn)).toEqual([]);
+    expect(checks.map((c: any) => c.name)).toEqual(expect.arrayContaining(['Deployment book-service-consumer', 'KafkaTopic books.events.dlq']));
+    expect(step('consumer-readyz').status).toBe(200);
+  });
+
   it('ran the role bootstrap and the migrations as hooks that succeeded', () => {
     const { status, hooks } = step('release');
     expect(status).toBe('deployed');
@@ -62,6 +69,16 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
     expect(records[1].offset).toBeGreaterThan(records[0].offset);
   });
 
+  it('the consumer applied both events: its inbox holds their ids in order, the book is gone from the read model, its counters grew', () => {
+    const { records } = step('events');
+    const { inbox, catalogRows, processedBefore, processedAfter } = step('consumer');
+    expect(inbox).toEqual(records.map((r: any) => ({ eventId: r.headers.id, type: r.headers.type })));
+    expect(catalogRows).toBe(0);
+    for (const type of ['BookAdded', 'BookDeleted']) {
+      expect(processedAfter[type] - (processedBefore[type] ?? 0)).toBeGreaterThanOrEqual(1);
+    }
+  });
+
   it('reads the topic from inside the broker pod without restarting the broker', () => {
     const { restartsBefore, restartsAfter } = step('broker');
     expect(restartsAfter).toBe(restartsBefore);
@@ -83,6 +100,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
   it('npm run status: 0 when ready; non-zero with the reason when the connector is paused, then 0 again', () => {
     expect(step('status-ready')).toMatchObject({ code: 0 });
     expect(step('status-ready').output).toContain('pipeline ready');
+    // the consumer's lines: readiness, lag per partition, dead letters (a WARN at most)
+    expect(step('status-ready').output).toMatch(/ok\s+Deployment book-service-consumer\s+1\/1 pods ready/);
+    expect(step('status-ready').output).toMatch(/ok\s+consumer group book-catalog\s+lag \d+ on books\.events \(p0 \d+, p1 \d+, p2 \d+\)/);
+    expect(step('status-ready').output).toMatch(/(ok|WARN)\s+dead letters books\.events\.dlq\s+(empty|\d+ record)/);
     const paused = step('status-paused');
     expect(paused.code).toBe(1);
     expect(paused.output).toMatch(/FAIL\s+connector book-outbox-connector\s+PAUSED/);

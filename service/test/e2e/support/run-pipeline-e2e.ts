@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { connect, consumeTopic, DEFAULT_NAMES, portForwardToService, waitForPipeline, type Check, type Cluster } from '../../../../tools/ops/pipeline';
+import { connect, consumeTopic, DEFAULT_NAMES, portForwardToConsumer, portForwardToService, waitForPipeline, type Check, type Cluster } from '../../../../tools/ops/pipeline';
 import { pollUntil } from '../../../../tools/stack/processes';
 import { helm, kubectl, NAMESPACE, RELEASE, status, statusUntil } from './cluster-tools';
 
@@ -19,9 +19,31 @@ async function brokerRestarts(cluster: Cluster): Promise<number> {
   return pods.items.flatMap((p) => p.status?.containerStatuses ?? []).reduce((n, c) => n + c.restartCount, 0);
 }
 
+/** catalog_events_processed_total by type, from the consumer's /metrics. */
+async function processedByType(url: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return Object.fromEntries(
+    [...text.matchAll(/^catalog_events_processed_total\{type="(\w+)"\} (\S+)$/gm)].map((m) => [m[1], Number(m[2])]),
+  );
+}
+
+/** The read model of one book, by psql in the PostgreSQL pod as the superuser (the password stays in the pod). */
+function readModel(bookId: number): { inbox: Array<{ eventId: string; type: string }>; catalogRows: number } {
+  const sql = (query: string) =>
+    kubectl('exec', 'postgres-0', '--', 'sh', '-c', `PGPASSWORD="$POSTGRES_PASSWORD" psql -U postgres -d catalog -At -F '|' -c "${query}"`).output.trim();
+  const inbox = sql(`SELECT event_id, event_type FROM inbox WHERE book_id = ${bookId} ORDER BY source_offset`)
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => ({ eventId: line.split('|')[0], type: line.split('|')[1] }));
+  return { inbox, catalogRows: Number(sql(`SELECT count(*) FROM catalog_books WHERE id = ${bookId}`)) };
+}
+
 async function throughTheService(cluster: Cluster): Promise<void> {
   const forward = await portForwardToService(cluster);
+  const consumer = await portForwardToConsumer(cluster);
   try {
+    emit('consumer-readyz', { status: (await fetch(`${consumer.url}/readyz`)).status });
+    const processedBefore = await processedByType(consumer.url);
     emit('readyz', { status: (await fetch(`${forward.url}/readyz`)).status });
 
     const page = await fetch(`${forward.url}/docs`);
@@ -54,8 +76,20 @@ async function throughTheService(cluster: Cluster): Promise<void> {
     });
     emit('events', { records });
     emit('broker', { restartsBefore: before, restartsAfter: await brokerRestarts(cluster) });
+
+    // The consumer applied both: its counters grew, and its inbox holds the two event ids.
+    let processedAfter = processedBefore;
+    let model = readModel(Number(body.id));
+    await pollUntil(Number(process.env.E2E_EVENT_TIMEOUT_MS || 180_000), async () => {
+      processedAfter = await processedByType(consumer.url);
+      model = readModel(Number(body.id));
+      const grew = (type: string) => (processedAfter[type] ?? 0) > (processedBefore[type] ?? 0);
+      return model.inbox.length >= 2 && grew('BookAdded') && grew('BookDeleted');
+    }, { intervalMs: 2000 });
+    emit('consumer', { processedBefore, processedAfter, ...model });
   } finally {
     await forward.close();
+    await consumer.close();
   }
 }
 
