@@ -32,6 +32,13 @@ if (skipReason?.startsWith('it deletes')) process.stderr.write(`\ncluster fault 
     expect(reconciliation.eventsExpected).toBeGreaterThan(100);
     expect(reconciliation).toMatchObject({ missing: 0, unexpected: 0, orderViolations: 0, contentMismatches: 0, acknowledgedNotCommitted: 0 });
   });
+
+  it("the consumer's read model ends equal to the books table: every event of the run in its inbox, the same books", () => {
+    const readModel = stepOf(steps, 'read-model');
+    expect(readModel.events).toBeGreaterThan(100);
+    expect(readModel.inInbox).toBe(readModel.events);
+    expect(readModel).toMatchObject({ differing: [], booksInReadModel: readModel.booksInDatabase });
+  });
 });
 
 if (skipReason) {

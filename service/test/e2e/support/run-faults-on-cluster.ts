@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
 import { prng, WriteLoad } from '../../../../tools/chaos/load';
 import { failures, formatReconciliation, readDatabase, reconcile, scopeToRun, type TopicRecord } from '../../../../tools/chaos/reconcile';
 import { connect, consumeTopic, DEFAULT_NAMES, portForward, portForwardToService, waitForPipeline, type Cluster } from '../../../../tools/ops/pipeline';
@@ -24,10 +25,35 @@ const POD_OF: Record<string, string> = {
   postgres: 'app.kubernetes.io/name=postgres',
 };
 
-async function adminUrl(cluster: Cluster, port: number): Promise<string> {
+async function adminUrl(cluster: Cluster, port: number, database = 'books'): Promise<string> {
   const secret = await cluster.core.readNamespacedSecret({ name: 'postgres-admin', namespace: NAMESPACE });
   const field = (k: string) => Buffer.from(secret.data![k], 'base64').toString();
-  return `postgres://${encodeURIComponent(field('username'))}:${encodeURIComponent(field('password'))}@127.0.0.1:${port}/books`;
+  return `postgres://${encodeURIComponent(field('username'))}:${encodeURIComponent(field('password'))}@127.0.0.1:${port}/${database}`;
+}
+
+/**
+ * The fourth ledger: the consumer's read model (database catalog). Once its inbox holds every
+ * event of the run, the run's books in catalog_books must be exactly those in the books table.
+ */
+async function readModelOfRun(url: string, eventIds: string[], addedBooks: number[], booksInDatabase: number[]) {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    let inInbox = 0;
+    await pollUntil(300_000, async () => {
+      const { rows } = await client.query('SELECT count(*)::int AS n FROM inbox WHERE event_id = ANY($1::uuid[])', [eventIds]);
+      inInbox = rows[0].n;
+      log(`read model: ${inInbox} of this run's ${eventIds.length} events in the consumer's inbox`);
+      return inInbox === eventIds.length;
+    }, { intervalMs: 5_000 });
+    const { rows } = await client.query('SELECT id FROM catalog_books WHERE id = ANY($1::int[]) ORDER BY id', [addedBooks]);
+    const inReadModel = rows.map((r) => Number(r.id));
+    const expected = [...booksInDatabase].sort((a, b) => a - b);
+    const differing = [...expected.filter((id) => !inReadModel.includes(id)), ...inReadModel.filter((id) => !expected.includes(id))];
+    return { events: eventIds.length, inInbox, booksInDatabase: expected.length, booksInReadModel: inReadModel.length, differing };
+  } finally {
+    await client.end();
+  }
 }
 
 /** The deleted pod's replacement Ready (a new uid), then the whole pipeline (Strimzi's statuses lag behind pods). */
@@ -120,6 +146,11 @@ async function main(): Promise<void> {
       const reconciliation = reconcile(ledger, scoped.database, scoped.topic);
       process.stderr.write(`${formatReconciliation(reconciliation)}\n`);
       emit('reconciliation', { runId, seed, faults, outage, reconciliation, failures: failures(reconciliation) });
+
+      const added = scoped.database.outbox.filter((r) => r.type === 'BookAdded').map((r) => r.payload.id);
+      const readModel = await readModelOfRun(await adminUrl(cluster, pg.port, 'catalog'), scoped.database.outbox.map((r) => r.id), added, scoped.database.books);
+      log(`read model: ${JSON.stringify(readModel)}`);
+      emit('read-model', readModel);
     } finally {
       await pg.close();
     }
