@@ -179,8 +179,14 @@ async function consumerChecks(cluster: Cluster, names: Names, options: CheckOpti
   const dlq = await strimzi(cluster, names.namespace, 'kafkatopics', names.deadLetterTopic);
   const checks = [deployment, topicReadiness(names.deadLetterTopic, dlq)];
   if (options.describeConsumer) {
-    checks.push(await consumerLag(cluster, names));
-    if (dlq) checks.push(await deadLetters(cluster, names));
+    const groups = await describeGroups(cluster, names);
+    checks.push(
+      groups.ok
+        ? consumerLagCheck(names.consumerGroup, names.topic, parseConsumerGroupLag(groups.out, names.consumerGroup, names.topic))
+        : { name: `consumer group ${names.consumerGroup}`, ok: false, detail: groups.out },
+    );
+    const replayed = groups.ok ? parseConsumerGroupLag(groups.out, DLQ_REPLAY_GROUP, names.deadLetterTopic) : undefined;
+    if (dlq) checks.push(await deadLetters(cluster, names, replayed));
   }
   return checks;
 }
@@ -376,40 +382,55 @@ export function consumerLagCheck(group: string, topic: string, rows: PartitionLa
   return { name, ok: true, detail: `lag ${total} on ${topic} (${parts})` };
 }
 
-/** `topic:partition:offset` lines of kafka-get-offsets.sh: the end offset of each partition. */
+/** `topic:partition:offset` lines of kafka-get-offsets.sh: the end offsets, indexed by partition. */
 export function parseEndOffsets(text: string, topic: string): number[] {
-  return text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l.startsWith(`${topic}:`))
-    .map((l) => Number(l.slice(l.lastIndexOf(':') + 1)));
+  const ends: number[] = [];
+  for (const line of text.split('\n').map((l) => l.trim()).filter((l) => l.startsWith(`${topic}:`))) {
+    const [partition, offset] = line.slice(topic.length + 1).split(':').map(Number);
+    ends[partition] = offset;
+  }
+  return Array.from(ends, (end) => end ?? 0);
 }
 
-/** Records ever written to the dead-letter topic (the sum of its end offsets): any is a WARN. */
-export function deadLetterCheck(topic: string, endOffsets: number[]): Check {
+/** The group in which `dlq-cli.js replay` commits what it re-published (REPLAY_GROUP of service/src/catalog/dlq-cli.ts). */
+export const DLQ_REPLAY_GROUP = 'book-catalog-dlq-replay';
+
+/**
+ * Dead letters not replayed yet: per partition, the end offset minus what the replay tool
+ * committed (`replayed`, rows of its group). Any is a WARN (an event needs a look and a
+ * replay); none, not a FAIL either way.
+ */
+export function deadLetterCheck(topic: string, endOffsets: number[], replayed: PartitionLag[] = []): Check {
   const name = `dead letters ${topic}`;
   if (endOffsets.length === 0) return { name, ok: false, detail: 'the topic does not exist in Kafka' };
-  const records = endOffsets.reduce((n, o) => n + o, 0);
-  return records === 0
-    ? { name, ok: true, detail: 'empty' }
-    : { name, ok: true, warn: true, detail: `${records} record(s): events the consumer could not apply; read them with kafka-console-consumer.sh --topic ${topic} (docs/kubernetes.md)` };
+  const total = endOffsets.reduce((n, o) => n + o, 0);
+  const pending = endOffsets.reduce((n, end, partition) => n + end - Math.min(end, replayed.find((r) => r.partition === partition)?.committed ?? 0), 0);
+  if (total === 0) return { name, ok: true, detail: 'empty' };
+  if (pending === 0) return { name, ok: true, detail: `${total} record(s), all replayed` };
+  return {
+    name,
+    ok: true,
+    warn: true,
+    detail: `${pending} of ${total} record(s) not replayed: events the consumer could not apply; see them with dlq-cli.js list (docs/kubernetes.md)`,
+  };
 }
 
-async function consumerLag(cluster: Cluster, names: Names): Promise<Check> {
+/** kafka-consumer-groups.sh --describe of the consumer's group and of the replay tool's, in one JVM. */
+async function describeGroups(cluster: Cluster, names: Names): Promise<{ ok: boolean; out: string }> {
   try {
     const { out } = await execInBroker(
       cluster,
       names,
-      brokerToolCommand('kafka-consumer-groups.sh', ['--bootstrap-server', 'localhost:9092', '--describe', '--group', names.consumerGroup]),
+      brokerToolCommand('kafka-consumer-groups.sh', ['--bootstrap-server', 'localhost:9092', '--describe', '--group', names.consumerGroup, '--group', DLQ_REPLAY_GROUP]),
       (err) => /does not exist/.test(err),
     );
-    return consumerLagCheck(names.consumerGroup, names.topic, parseConsumerGroupLag(out, names.consumerGroup, names.topic));
+    return { ok: true, out };
   } catch (error: any) {
-    return { name: `consumer group ${names.consumerGroup}`, ok: false, detail: `cannot describe it: ${error?.message ?? String(error)}` };
+    return { ok: false, out: `cannot describe it: ${error?.message ?? String(error)}` };
   }
 }
 
-async function deadLetters(cluster: Cluster, names: Names): Promise<Check> {
+async function deadLetters(cluster: Cluster, names: Names, replayed: PartitionLag[] | undefined): Promise<Check> {
   try {
     const { out } = await execInBroker(
       cluster,
@@ -417,7 +438,7 @@ async function deadLetters(cluster: Cluster, names: Names): Promise<Check> {
       brokerToolCommand('kafka-get-offsets.sh', ['--bootstrap-server', 'localhost:9092', '--topic', names.deadLetterTopic]),
       (err) => /does not exist|UnknownTopicOrPartition/.test(err),
     );
-    return deadLetterCheck(names.deadLetterTopic, parseEndOffsets(out, names.deadLetterTopic));
+    return deadLetterCheck(names.deadLetterTopic, parseEndOffsets(out, names.deadLetterTopic), replayed);
   } catch (error: any) {
     return { name: `dead letters ${names.deadLetterTopic}`, ok: false, detail: `cannot read its offsets: ${error?.message ?? String(error)}` };
   }
