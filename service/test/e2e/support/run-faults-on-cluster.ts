@@ -135,13 +135,14 @@ async function main(): Promise<void> {
       const database = await readDatabase(await adminUrl(cluster, pg.port));
       const expected = new Set(scopeToRun(database, [], runId).database.outbox.map((r) => r.id));
       let topic: TopicRecord[] = [];
-      await pollUntil(300_000, async () => {
+      const read = await pollUntil(300_000, async () => {
         topic = (await consumeTopic(cluster, 20_000)).map((r) => ({ ...r, value: JSON.parse(r.value) as unknown }));
         const seen = new Set(topic.map((r) => r.headers.id));
         const missing = [...expected].filter((id) => !seen.has(id)).length;
         log(`topic read: ${topic.length} records, ${missing} of this run's ${expected.size} events not there yet`);
         return missing === 0;
       }, { intervalMs: 5_000 });
+      if (!read.value) log(`topic read gave up: ${read.lastError instanceof Error ? read.lastError.message : String(read.lastError ?? 'events still missing')}`);
       const scoped = scopeToRun(database, topic, runId);
       const reconciliation = reconcile(ledger, scoped.database, scoped.topic);
       process.stderr.write(`${formatReconciliation(reconciliation)}\n`);
