@@ -415,13 +415,16 @@ export function deadLetterCheck(topic: string, endOffsets: number[], replayed: P
   };
 }
 
-/** kafka-consumer-groups.sh --describe of the consumer's group and of the replay tool's, in one JVM. */
+/**
+ * kafka-consumer-groups.sh --describe --all-groups: the consumer's group and the replay tool's
+ * in one JVM (naming both with --group fails the whole command while one does not exist).
+ */
 async function describeGroups(cluster: Cluster, names: Names): Promise<{ ok: boolean; out: string }> {
   try {
     const { out } = await execInBroker(
       cluster,
       names,
-      brokerToolCommand('kafka-consumer-groups.sh', ['--bootstrap-server', 'localhost:9092', '--describe', '--group', names.consumerGroup, '--group', DLQ_REPLAY_GROUP]),
+      brokerToolCommand('kafka-consumer-groups.sh', ['--bootstrap-server', 'localhost:9092', '--describe', '--all-groups']),
       (err) => /does not exist/.test(err),
     );
     return { ok: true, out };

@@ -140,6 +140,10 @@ describe('the consumer in npm run status', () => {
       { partition: 2, committed: 3, end: 5, lag: 2 },
     ]);
     expect(parseConsumerGroupLag("Error: Consumer group 'book-catalog' does not exist.", 'book-catalog', 'books.events')).toBeUndefined();
+    // --all-groups prints one table per group, each with its header
+    const two = `${described}\nGROUP                    TOPIC             PARTITION  CURRENT-OFFSET  LOG-END-OFFSET  LAG  CONSUMER-ID  HOST  CLIENT-ID\n${DLQ_REPLAY_GROUP}  books.events.dlq  0          1               1               0    -            -     -\n`;
+    expect(parseConsumerGroupLag(two, 'book-catalog', 'books.events')).toHaveLength(3);
+    expect(parseConsumerGroupLag(two, DLQ_REPLAY_GROUP, 'books.events.dlq')).toEqual([{ partition: 0, committed: 1, end: 1, lag: 0 }]);
   });
 
   it('prints the lag per partition and in total (a partition without a committed offset counts its end offset)', () => {
