@@ -1,4 +1,6 @@
+import { Client } from 'pg';
 import { Sequelize } from 'sequelize';
+import { deferBegin } from './deferred-begin';
 import { DatabaseTls, databaseTarget, pgSsl } from './ssl';
 
 export interface DatabaseOptions {
@@ -36,5 +38,6 @@ export function createSequelize({ url, tls, poolMax = 10, applicationName = 'boo
     const c = config as { dialectOptions?: Record<string, unknown> };
     c.dialectOptions = { ...c.dialectOptions, ssl: pgSsl(effectiveTls) };
   });
+  sequelize.addHook('afterConnect', (connection) => deferBegin(connection as Client));
   return sequelize;
 }
