@@ -1,7 +1,8 @@
 import { Client, Query, QueryResult } from 'pg';
 
-/** What Sequelize's PostgreSQL dialect sends to open, commit and roll back a (top-level) transaction. */
+/** What is sent for a held BEGIN before a statement that cannot travel with it; what Sequelize sends to end a transaction. */
 const BEGIN = 'START TRANSACTION;';
+const HOLD = Symbol('hold BEGIN');
 const ENDS = new Set(['COMMIT;', 'ROLLBACK;']);
 
 type Callback = (error: Error | null, result?: unknown) => void;
@@ -17,9 +18,10 @@ const emptyResult = (command: string): Partial<QueryResult> => ({ command, rowCo
 
 /**
  * A Sequelize managed transaction costs three round trips: START TRANSACTION, the
- * statement, COMMIT. On a client patched here, START TRANSACTION is held back and written
- * together with the transaction's first statement, in one socket write and one round
- * trip: BEGIN's Parse/Bind/Execute, then the statement's, then one Sync. PostgreSQL runs
+ * statement, COMMIT. On a client patched here, holdBegin() opens the transaction instead
+ * (sequelize.ts calls it where Sequelize would send START TRANSACTION): BEGIN is held back
+ * and written together with the transaction's first statement, in one socket write and one
+ * round trip: BEGIN's Parse/Bind/Execute, then the statement's, then one Sync. PostgreSQL runs
  * them in order, so the transaction is exactly what it was: the statement fails or
  * succeeds inside it, and Sequelize still commits or rolls it back as before.
  *
@@ -35,11 +37,6 @@ export function deferBegin(client: Client): void {
     const done = typeof values === 'function' ? (values as Callback) : callback;
     const params = typeof values === 'function' ? undefined : (values as unknown[] | undefined);
     if (!done) return send(text, params);
-    if (text === BEGIN && !held) {
-      held = true;
-      done(null, emptyResult('BEGIN'));
-      return undefined;
-    }
     if (!held) return send(text, params, done);
     held = false;
     if (ENDS.has(text)) {
@@ -62,4 +59,14 @@ export function deferBegin(client: Client): void {
     return send(query);
   };
   (client as unknown as { query: typeof patched }).query = patched;
+  (client as unknown as { [HOLD]: () => void })[HOLD] = () => {
+    held = true;
+  };
+}
+
+/** Opens a transaction on a client patched by deferBegin (BEGIN goes with the next statement); false on any other client. */
+export function holdBegin(client: unknown): boolean {
+  const hold = (client as { [HOLD]?: () => void } | undefined)?.[HOLD];
+  hold?.();
+  return hold !== undefined;
 }
