@@ -61,6 +61,14 @@ class CatalogWatcher {
 async function latency(stack: Stack, catalog: Client): Promise<void> {
   const url = stack.service!.url;
   const watcher = await new CatalogWatcher(catalog).start();
+  try {
+    await measureLatency(url, watcher);
+  } finally {
+    await watcher.stop();
+  }
+}
+
+async function measureLatency(url: string, watcher: CatalogWatcher): Promise<void> {
   // Warm-up at the same rate, not measured: the consumer has its partitions, the JVMs' JIT has compiled the hot paths.
   const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
   const warm = new Set<string>();
@@ -70,7 +78,6 @@ async function latency(stack: Stack, catalog: Client): Promise<void> {
   const committedAt = new Map<string, number>();
   const { achieved, late } = await steadyWrites(url, rate, seconds, (id, at) => committedAt.set(id, at), book);
   await pollUntil(60_000, () => [...committedAt.keys()].every((id) => watcher.visibleAt.has(id)), { intervalMs: 50 });
-  await watcher.stop();
 
   // A row visible before its 201 was read counts as 0 ms.
   const latencies = [...committedAt].filter(([id]) => watcher.visibleAt.has(id)).map(([id, t]) => Math.max(0, watcher.visibleAt.get(id)! - t));
