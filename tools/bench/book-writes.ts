@@ -31,13 +31,15 @@ export async function steadyWrites(url: string, rate: number, secs: number, comm
   const start = performance.now();
   const inFlight: Promise<void>[] = [];
   let late = 0;
-  for (let i = 0; i < total; i++) {
+  let failure: unknown;
+  for (let i = 0; i < total && failure === undefined; i++) {
     const wait = start + i * interval - performance.now();
     if (wait > 1) await sleep(wait);
     else if (wait < -interval) late++;
-    inFlight.push(post(url, book(i)).then((id) => committed(String(id), performance.now())));
+    inFlight.push(post(url, book(i)).then((id) => committed(String(id), performance.now()), (error: unknown) => void (failure ??= error)));
   }
   await Promise.all(inFlight);
+  if (failure !== undefined) throw failure;
   return { achieved: total / ((performance.now() - start) / 1000), late };
 }
 
