@@ -62,16 +62,16 @@ type Deltas = Map<string, { books: number; cents: bigint }>;
 export async function applyEvents(sequelize: Sequelize, events: SourcedEvent[]): Promise<Applied> {
   const result: Applied = { applied: { BookAdded: 0, BookDeleted: 0 }, duplicates: 0 };
   if (!events.length) return result;
-  const first = new Map<string, SourcedEvent>();
-  for (const event of events) if (!first.has(event.id)) first.set(event.id, event);
-  const unique = [...first.values()];
+  const firstIndex = new Map<string, number>();
+  events.forEach((event, i) => firstIndex.has(event.id) || firstIndex.set(event.id, i));
+  const unique = [...firstIndex.values()].map((i) => events[i]);
   await sequelize.transaction(async (transaction) => {
     const select = <T extends object>(sql: string, bind: unknown[]) => sequelize.query<T>(sql, { bind, transaction, type: QueryTypes.SELECT });
     const inserted = await select<{ id: string }>(INBOX, [
       unique.map((e) => e.id), unique.map((e) => e.type), unique.map((e) => e.book.id), unique.map((e) => e.partition), unique.map((e) => e.offset),
     ]);
     const fresh = new Set(inserted.map((r) => r.id));
-    const freshEvents = events.filter((e) => first.get(e.id) === e && fresh.has(e.id));
+    const freshEvents = events.filter((e, i) => firstIndex.get(e.id) === i && fresh.has(e.id));
     result.duplicates = events.length - freshEvents.length;
     if (!freshEvents.length) return;
 
