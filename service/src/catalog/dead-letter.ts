@@ -12,7 +12,7 @@ export const DEAD_LETTER_REASONS: readonly DeadLetterReason[] = [
 export const DLQ_HEADER_PREFIX = 'dlq.';
 
 export interface DeadLetter {
-  message: KafkaMessage;
+  message: Pick<KafkaMessage, 'key' | 'value' | 'headers' | 'offset'>;
   topic: string;
   partition: number;
   reason: DeadLetterReason;

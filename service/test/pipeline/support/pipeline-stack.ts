@@ -56,12 +56,12 @@ async function acquireStackLock(): Promise<() => void> {
 export const STACK_START_TIMEOUT_MS = 30 * 60_000;
 
 /** A whole local stack (PostgreSQL, Kafka, Connect + connector, service) for one test file. */
-export async function startPipelineStack(options: Pick<StackOptions, 'serviceEnv'> = {}): Promise<Stack> {
+export async function startPipelineStack(options: Pick<StackOptions, 'serviceEnv' | 'consumerEnv'> = {}): Promise<Stack> {
   const release = await acquireStackLock();
   const started = Date.now();
   try {
     const stack = await startStack({ ...options, log: (line) => process.env.PIPELINE_VERBOSE && console.log(line) });
-    console.log(`pipeline stack up in ${Date.now() - started} ms: Kafka ${stack.kafka.bootstrap}, Connect ${stack.connect.url}, service ${stack.service!.url}`);
+    console.log(`pipeline stack up in ${Date.now() - started} ms: Kafka ${stack.kafka.bootstrap}, Connect ${stack.connect.url}, service ${stack.service!.url}, consumer ${stack.consumer?.url}`);
     return { ...stack, stop: () => stack.stop().finally(release) };
   } catch (error) {
     release();
@@ -83,7 +83,7 @@ export interface PipelineFixture {
  * (waiting for the machine-wide lock counts as start-up), stopped in an afterAll together with
  * whatever the file tracked (topic readers).
  */
-export function usePipelineStack(options: Pick<StackOptions, 'serviceEnv'> & { testTimeoutMs?: number } = {}): PipelineFixture {
+export function usePipelineStack(options: Pick<StackOptions, 'serviceEnv' | 'consumerEnv'> & { testTimeoutMs?: number } = {}): PipelineFixture {
   // Jest's testTimeout is global (package.json); a pipeline test drives a whole stack.
   jest.setTimeout(options.testTimeoutMs ?? 300_000);
   const tracked: Array<{ stop(): Promise<unknown> }> = [];
@@ -94,7 +94,7 @@ export function usePipelineStack(options: Pick<StackOptions, 'serviceEnv'> & { t
     },
   } as PipelineFixture;
   beforeAll(async () => {
-    fixture.stack = await startPipelineStack({ serviceEnv: options.serviceEnv });
+    fixture.stack = await startPipelineStack({ serviceEnv: options.serviceEnv, consumerEnv: options.consumerEnv });
     fixture.db = new Client({ connectionString: fixture.stack.database.adminUrl });
     // A PostgreSQL restart (the chaos run's fault) ends this connection while it idles: not a test failure.
     fixture.db.on('error', () => undefined);
