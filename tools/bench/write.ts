@@ -6,7 +6,8 @@
  *
  *   npm run bench:write   BENCH_SECONDS (15), BENCH_CONNECTIONS (1,8,32), BENCH_WORKERS (1: the
  *                         service's WEB_CONCURRENCY, a list runs each), BENCH_FSYNC=on|off, BENCH_LOG_LEVEL,
- *                         BENCH_POOL, BENCH_LOADGEN=autocannon, BENCH_PROFILE=<dir> (a .cpuprofile per service process)
+ *                         BENCH_POOL, BENCH_LOADGEN=autocannon, BENCH_PROFILE=<dir> (a .cpuprofile per service process),
+ *                         BENCH_NODE_OPTIONS (the service's, e.g. --max-semi-space-size=32)
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -33,6 +34,7 @@ const logLevel = process.env.BENCH_LOG_LEVEL ?? 'info';
 /** The service's pool; its default (10) unless BENCH_POOL says otherwise. */
 const pool = process.env.BENCH_POOL;
 const profileDir = process.env.BENCH_PROFILE ? resolve(process.env.BENCH_PROFILE) : undefined;
+const nodeOptions = [process.env.BENCH_NODE_OPTIONS ?? '', profileDir ? `--cpu-prof --cpu-prof-dir=${profileDir}` : ''].join(' ').trim();
 const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
 const book = { title: 'Bench title', author: 'Bench author', price: 12.34 };
 
@@ -105,7 +107,7 @@ async function main(): Promise<void> {
           WEB_CONCURRENCY: String(workers),
           SHUTDOWN_DRAIN_SECONDS: '0',
           ...(pool ? { DB_POOL_MAX: pool } : {}),
-          ...(profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {}),
+          ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
         },
         join(dir, 'service.log'),
       );
@@ -115,7 +117,7 @@ async function main(): Promise<void> {
       const body = JSON.stringify(book);
       await loader.run(url, body, Math.max(...concurrencies), 3); // warm-up: JIT, pool, every worker
 
-      console.log(`\nWEB_CONCURRENCY=${workers} (service LOG_LEVEL=${logLevel}, DB_POOL_MAX=${pool ?? 'default 10'} per process), load generator ${loader.name}`);
+      console.log(`\nWEB_CONCURRENCY=${workers} (service LOG_LEVEL=${logLevel}, DB_POOL_MAX=${pool ?? 'default 10'} per process${nodeOptions ? `, NODE_OPTIONS=${nodeOptions}` : ''}), load generator ${loader.name}`);
       console.log('conns                          rate     ratio   p50 ms   p99 ms  CPU per transaction (us): PostgreSQL  client  load gen.  total   load avg');
       for (const c of concurrencies) {
         const { tps, cost: pgCost } = pgbench.get(c)!;
