@@ -12,6 +12,8 @@ export interface Config {
   port: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   dbPoolMax: number;
+  /** Service processes sharing the port (workers.ts); 1 in containers, where replicas scale. */
+  webConcurrency: number;
   /** The outbox module's settings (outbox/outbox.ts, outbox/gauges.ts). */
   outbox: OutboxRetention & {
     publication: string;
@@ -138,6 +140,7 @@ function readConfig(env: Env, read: Reader): Config {
     port: read.int('PORT', 8000, 0, 65535),
     logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
     dbPoolMax: read.int('DB_POOL_MAX', 10, 1, 500),
+    webConcurrency: read.int('WEB_CONCURRENCY', 1, 1, 64),
     outbox: {
       retentionSeconds: read.int('OUTBOX_RETENTION_SECONDS', 3600, 0, 365 * 24 * 3600),
       cleanupIntervalSeconds,

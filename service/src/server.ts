@@ -8,6 +8,7 @@ import { createApp } from './http/app';
 import { Lifecycle } from './http/health';
 import { Logger } from './logger';
 import { Outbox } from './outbox/outbox';
+import { runsHousekeeping } from './workers';
 
 export interface RunningService {
   server: Server;
@@ -22,8 +23,9 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const outbox = new Outbox(sequelize, config.outbox);
   const store = new BookStore(sequelize, outbox);
   const app = createApp({ sequelize, store, logger, lifecycle, slot: config.outbox.slot });
-  const stopJanitor = outbox.startJanitor(logger);
-  const stopKeyExpiry = startKeyExpiry(sequelize, config.idempotency, logger);
+  const housekeeping = runsHousekeeping();
+  const stopJanitor = housekeeping ? outbox.startJanitor(logger) : async () => {};
+  const stopKeyExpiry = housekeeping ? startKeyExpiry(sequelize, config.idempotency, logger) : async () => {};
 
   const server = createServer(app.callback());
   server.keepAliveTimeout = 65_000; // longer than common load balancer idle timeouts

@@ -1,16 +1,19 @@
 /**
  * Write-path yardstick (docs/design.md#performance-yardsticks): on one throwaway PostgreSQL, pgbench runs the
- * exact SQL transaction the service performs for POST /books, then autocannon loads
- * POST /books on the real service at the same concurrency. Prints both rates and the ratio.
+ * exact SQL transaction the service performs for POST /books, then a load generator (wrk when
+ * installed, else autocannon) loads POST /books on the real service at the same concurrencies.
+ * Prints both rates, the ratio, and the CPU time per transaction of each party.
  *
- *   npm run bench:write            (BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_FSYNC=on|off, BENCH_LOG_LEVEL, BENCH_POOL)
+ *   npm run bench:write   BENCH_SECONDS (15), BENCH_CONNECTIONS (1,8,32), BENCH_WORKERS (1: the
+ *                         service's WEB_CONCURRENCY, a list runs each), BENCH_FSYNC=on|off, BENCH_LOG_LEVEL,
+ *                         BENCH_POOL, BENCH_LOADGEN=autocannon, BENCH_PROFILE=<dir> (a .cpuprofile per service process),
+ *                         BENCH_NODE_OPTIONS (the service's, e.g. --max-semi-space-size=32)
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import autocannon from 'autocannon';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { ADD_BOOK } from '../../service/src/books/statements';
 import { bindInline, sqlLiteral } from '../../service/src/db/bind';
 import { migrate } from '../../service/src/db/migrator';
@@ -20,13 +23,18 @@ import { startPostgres } from '../stack/postgres';
 import { freePort } from '../stack/processes';
 import { startServiceProcess } from '../stack/service-process';
 import { childPid, selfCpuSeconds, treeCpuSeconds } from './cpu-time';
+import { loadGenerator } from './load-generator';
 
+const list = (text: string) => text.split(',').map((n) => Number(n.trim()));
 const seconds = Number(process.env.BENCH_SECONDS ?? 15);
-const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const concurrencies = list(process.env.BENCH_CONNECTIONS ?? '1,8,32');
+const workerCounts = list(process.env.BENCH_WORKERS ?? '1');
 const fsync = (process.env.BENCH_FSYNC ?? 'off') === 'on';
 const logLevel = process.env.BENCH_LOG_LEVEL ?? 'info';
 /** The service's pool; its default (10) unless BENCH_POOL says otherwise. */
 const pool = process.env.BENCH_POOL;
+const profileDir = process.env.BENCH_PROFILE ? resolve(process.env.BENCH_PROFILE) : undefined;
+const nodeOptions = [process.env.BENCH_NODE_OPTIONS ?? '', profileDir ? `--cpu-prof --cpu-prof-dir=${profileDir}` : ''].join(' ').trim();
 const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
 const book = { title: 'Bench title', author: 'Bench author', price: 12.34 };
 
@@ -42,6 +50,16 @@ function pgbenchScript(): string {
   return `BEGIN;\n${sql.replace(/\s+/g, ' ').trim()};\nEND;\n`;
 }
 
+interface Cost {
+  db: number;
+  client: number;
+  load: number;
+}
+
+const us = (s: number) => (Number.isFinite(s) ? (s * 1e6).toFixed(0) : '?').padStart(8);
+const total = (c: Cost) => c.db + c.client + c.load;
+const load1 = () => loadavg()[0].toFixed(2);
+
 async function main(): Promise<void> {
   const pg = await startPostgres({ fsync });
   const dir = mkdtempSync(join(tmpdir(), 'book-bench-'));
@@ -55,59 +73,68 @@ async function main(): Promise<void> {
 
     const script = join(dir, 'add-book.sql');
     writeFileSync(script, pgbenchScript());
-    console.log(`PostgreSQL ${pg.kind} on port ${pg.port}, fsync=${fsync ? 'on' : 'off'}; ${connections} connections, ${seconds} s each\n`);
+    const loader = loadGenerator(dir);
+    console.log(`PostgreSQL ${pg.kind} on port ${pg.port}, fsync=${fsync ? 'on' : 'off'}; ${concurrencies.join(', ')} connections, ${seconds} s each; load generator ${loader.name}; 1-min load average at start ${load1()}\n`);
     console.log('pgbench transaction:\n' + pgbenchScript());
 
     // CPU time per transaction as well as rates: on a shared 2-core machine the rates
     // move with other load, the CPU cost per transaction much less.
     const dbCpu = () => (pg.pid ? treeCpuSeconds(pg.pid) : NaN);
-    const db0 = dbCpu();
-    const reaped0 = selfCpuSeconds().children;
-    const output = execFileSync(
-      join(PG_BIN, 'pgbench'),
-      ['-n', '-M', 'extended', '-c', String(connections), '-j', '2', '-T', String(seconds), '-f', script,
-        '-h', pg.host, '-p', String(pg.port), '-U', DEFAULT_ROLES.app, 'books'],
-      { env: { ...process.env, PGPASSWORD: passwords.app }, encoding: 'utf8' },
-    );
-    const pgbenchTps = Number(/tps = ([\d.]+)/.exec(output)?.[1]);
-    const pgbenchTx = Number(/number of transactions actually processed: (\d+)/.exec(output)?.[1]);
-    const pgbenchCost = { db: (dbCpu() - db0) / pgbenchTx, client: (selfCpuSeconds().children - reaped0) / pgbenchTx, load: 0 };
+    const pgbench = new Map<number, { tps: number; cost: Cost }>();
+    for (const c of concurrencies) {
+      const db0 = dbCpu();
+      const reaped0 = selfCpuSeconds().children;
+      const output = execFileSync(
+        join(PG_BIN, 'pgbench'),
+        ['-n', '-M', 'extended', '-c', String(c), '-j', String(Math.min(2, c)), '-T', String(seconds), '-f', script,
+          '-h', pg.host, '-p', String(pg.port), '-U', DEFAULT_ROLES.app, 'books'],
+        { env: { ...process.env, PGPASSWORD: passwords.app }, encoding: 'utf8' },
+      );
+      const tps = Number(/tps = ([\d.]+)/.exec(output)?.[1]);
+      const tx = Number(/number of transactions actually processed: (\d+)/.exec(output)?.[1]);
+      pgbench.set(c, { tps, cost: { db: (dbCpu() - db0) / tx, client: (selfCpuSeconds().children - reaped0) / tx, load: 0 } });
+    }
 
-    const port = await freePort();
-    service = await startServiceProcess(
-      port,
-      { DATABASE_URL: pg.url(DEFAULT_ROLES.app, passwords.app, 'books'), LOG_LEVEL: logLevel, ...(pool ? { DB_POOL_MAX: pool } : {}) },
-      join(dir, 'service.log'),
-    );
-    const servicePid = childPid('main.js');
-    const serviceCpu = () => (servicePid ? treeCpuSeconds(servicePid) : NaN);
-    const run = async (duration: number) =>
-      autocannon({
-        url: `${service!.url}/books`,
-        method: 'POST',
-        connections,
-        duration,
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(book),
-      });
-    await run(3); // warm-up: JIT and pool
-    const [db1, svc1, self1] = [dbCpu(), serviceCpu(), selfCpuSeconds().own];
-    const result = await run(seconds);
-    const non2xx = result.non2xx + result.errors;
-    const serviceRps = result.requests.average;
-    const requests = result.requests.total;
-    const serviceCost = { db: (dbCpu() - db1) / requests, client: (serviceCpu() - svc1) / requests, load: (selfCpuSeconds().own - self1) / requests };
+    let failures = 0;
+    for (const workers of workerCounts) {
+      const port = await freePort();
+      if (profileDir) mkdirSync(profileDir, { recursive: true });
+      service = await startServiceProcess(
+        port,
+        {
+          DATABASE_URL: pg.url(DEFAULT_ROLES.app, passwords.app, 'books'),
+          LOG_LEVEL: logLevel,
+          WEB_CONCURRENCY: String(workers),
+          SHUTDOWN_DRAIN_SECONDS: '0',
+          ...(pool ? { DB_POOL_MAX: pool } : {}),
+          ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
+        },
+        join(dir, 'service.log'),
+      );
+      const servicePid = childPid('main.js');
+      const serviceCpu = () => (servicePid ? treeCpuSeconds(servicePid) : NaN);
+      const url = `${service.url}/books`;
+      const body = JSON.stringify(book);
+      await loader.run(url, body, Math.max(...concurrencies), 3); // warm-up: JIT, pool, every worker
 
-    const us = (s: number) => (Number.isFinite(s) ? (s * 1e6).toFixed(0) : '?').padStart(8);
-    const total = (c: typeof pgbenchCost) => c.db + c.client + c.load;
-    const ratio = serviceRps / pgbenchTps;
-    console.log('                               rate     CPU per transaction (us): PostgreSQL  client  load gen.  total');
-    console.log(`pgbench (same SQL)         ${pgbenchTps.toFixed(0).padStart(8)} tx/s                      ${us(pgbenchCost.db)}${us(pgbenchCost.client)}${us(0)}${us(total(pgbenchCost))}`);
-    console.log(`POST /books (service)      ${serviceRps.toFixed(0).padStart(8)} req/s                     ${us(serviceCost.db)}${us(serviceCost.client)}${us(serviceCost.load)}${us(total(serviceCost))}`);
-    console.log(`  latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms; non-2xx/errors ${non2xx}; service LOG_LEVEL=${logLevel}, DB_POOL_MAX=${pool ?? 'default 10'}`);
-    console.log(`ratio service / pgbench    ${ratio.toFixed(2).padStart(8)}   (target >= 0.50)`);
-    console.log(`CPU-cost ratio pgbench / service per transaction: ${(total(pgbenchCost) / total(serviceCost)).toFixed(2)} (the rate ratio a CPU-bound quiet machine would show)`);
-    if (non2xx > 0) process.exitCode = 1;
+      console.log(`\nWEB_CONCURRENCY=${workers} (service LOG_LEVEL=${logLevel}, DB_POOL_MAX=${pool ?? 'default 10'} per process${nodeOptions ? `, NODE_OPTIONS=${nodeOptions}` : ''}), load generator ${loader.name}`);
+      console.log('conns                          rate     ratio   p50 ms   p99 ms  CPU per transaction (us): PostgreSQL  client  load gen.  total   load avg');
+      for (const c of concurrencies) {
+        const { tps, cost: pgCost } = pgbench.get(c)!;
+        const loadBefore = load1();
+        const [db1, svc1] = [dbCpu(), serviceCpu()];
+        const result = await loader.run(url, body, c, seconds);
+        const cost: Cost = { db: (dbCpu() - db1) / result.requests, client: (serviceCpu() - svc1) / result.requests, load: result.cpuSeconds / result.requests };
+        failures += result.failures;
+        const ratio = result.rps / tps;
+        console.log(`${String(c).padStart(5)}  pgbench (same SQL)   ${tps.toFixed(0).padStart(8)} tx/s                               ${us(pgCost.db)}${us(pgCost.client)}${us(0)}${us(total(pgCost))}`);
+        console.log(`${String(c).padStart(5)}  POST /books          ${result.rps.toFixed(0).padStart(8)} req/s ${ratio.toFixed(2).padStart(6)}x ${result.p50ms.toFixed(2).padStart(8)} ${result.p99ms.toFixed(2).padStart(8)}  ${us(cost.db)}${us(cost.client)}${us(cost.load)}${us(total(cost))}   ${loadBefore}${result.failures ? `  FAILED ${result.failures}` : ''}`);
+      }
+      await service.stop();
+      service = undefined;
+    }
+    console.log('\nTargets at 32 connections: ratio >= 0.50 (stretch 0.60), service CPU ("client") <= 250 us per request, p99 <= 50 ms.');
+    if (failures > 0) process.exitCode = 1;
   } finally {
     await service?.stop();
     await pg.destroy();

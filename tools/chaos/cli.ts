@@ -6,9 +6,10 @@ import { DEFAULT_CHAOS, formatFaults, runChaos } from './run';
 
 const USAGE = `npm run chaos -- [--duration=3m] [--seed=N] [--clients=8] [--rate=60] [--invalid-share=0.15] [--delete-share=0.35]
   Starts the local stack, writes at a steady rate while SIGKILLing and restarting, in turn and at seeded
-  random moments, the service, the Connect worker, the Kafka broker, and restarting PostgreSQL (fast
-  shutdown); then drains books.events and reconciles client, database and topic. Exit code 1 when an
-  event is missing or unexpected, order is broken, or the ledgers disagree. (Also CHAOS_DURATION etc.)`;
+  random moments, the service, the Connect worker, the Kafka broker, PostgreSQL (a fast shutdown) and the
+  book-catalog consumer; then drains books.events, waits for the consumer to catch up and reconciles
+  client, database, topic and read model. Exit code 1 when an event is missing or unexpected, order is
+  broken, or the ledgers disagree. (Also CHAOS_DURATION etc.)`;
 
 async function main(): Promise<number> {
   if (process.argv.includes('--help')) {
@@ -41,12 +42,12 @@ async function main(): Promise<number> {
     stack = await startStack({ log: (line) => log(`stack: ${line}`), serviceEnv: outboxRetentionEnv(durationMs) });
     const result = await runChaos(stack, { ...options, log });
     console.log(`\nfaults injected (seed ${seed}):\n${formatFaults(result.faults)}\n`);
-    console.log(`reconciliation: client ledger × database (books + outbox) × ${stack.topic}\n${formatReconciliation(result.reconciliation)}\n`);
+    console.log(`reconciliation: client ledger × database (books + outbox) × ${stack.topic} × read model (${stack.catalog.name})\n${formatReconciliation(result.reconciliation)}\n`);
     if (result.failures.length) {
       console.log(`FAILED: ${result.failures.join('; ')}  (seed ${seed})`);
       return 1;
     }
-    console.log(`OK: every committed change is on ${stack.topic} exactly as committed, in order per book; nothing else is.`);
+    console.log(`OK: every committed change is on ${stack.topic} exactly as committed, in order per book, and applied once to the read model; nothing else is.`);
     return 0;
   } finally {
     await stop();

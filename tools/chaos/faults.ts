@@ -4,7 +4,7 @@ import { waitFor } from '../stack/processes';
 import { Stack } from '../stack/stack';
 
 /** What the chaos run breaks, in this order, round after round. */
-export const FAULTS = ['service', 'connect', 'broker', 'postgres'] as const;
+export const FAULTS = ['service', 'connect', 'broker', 'postgres', 'consumer'] as const;
 export type FaultName = (typeof FAULTS)[number];
 
 export interface FaultRecord {
@@ -48,18 +48,23 @@ async function slotActive(stack: Stack): Promise<boolean> {
   return health?.slot_active === 1;
 }
 
-async function serviceReady(stack: Stack, timeoutMs = 120_000): Promise<void> {
-  await waitFor('the service to be ready', timeoutMs, async () => (await fetch(`${stack.service!.url}/readyz`)).ok, 250);
+async function ready(what: string, url: string, timeoutMs = 120_000): Promise<void> {
+  await waitFor(`${what} to be ready`, timeoutMs, async () => (await fetch(`${url}/readyz`)).ok, 250);
 }
 
-/** Breaks one component (SIGKILL, or a fast shutdown for PostgreSQL), waits `downMs`, brings it back and waits for the pipeline. */
+/**
+ * Breaks one component (SIGKILL, or a fast shutdown for PostgreSQL, which holds the catalog
+ * database too), waits `downMs`, brings it back and waits for the pipeline: the connector
+ * streaming, the service and the consumer ready.
+ */
 export async function injectFault(stack: Stack, fault: FaultName, downMs: number, log: (line: string) => void): Promise<Omit<FaultRecord, 'atSeconds'>> {
-  if (!stack.service) throw new Error('the chaos run needs the stack to run the service');
+  if (!stack.service || !stack.consumer) throw new Error('the chaos run needs the stack to run the service and the consumer');
   switch (fault) {
     case 'service': await stack.service.kill(); break;
     case 'connect': await stack.connect.kill(); break;
     case 'broker': await stack.kafka.kill(); break;
     case 'postgres': await stack.postgres.stop(); break; // SIGINT: fast shutdown, open transactions are rolled back
+    case 'consumer': await stack.consumer.kill(); break;
   }
   await sleep(downMs);
   const restarted = Date.now();
@@ -68,8 +73,10 @@ export async function injectFault(stack: Stack, fault: FaultName, downMs: number
     case 'connect': await stack.connect.start(); break;
     case 'broker': await stack.kafka.start(); break;
     case 'postgres': await stack.postgres.start(); break;
+    case 'consumer': await stack.consumer.start(); break;
   }
   const connectorRestarts = await healConnector(stack, log);
-  await serviceReady(stack);
+  await ready('the service', stack.service.url);
+  await ready('the consumer', stack.consumer.url);
   return { fault, downMs, recoveryMs: Date.now() - restarted, connectorRestarts };
 }

@@ -1,6 +1,9 @@
+import { Kafka, logLevel } from 'kafkajs';
+import { readConsumerLag } from '../../service/src/catalog/metrics';
 import { readOutbox, withClient } from '../stack/database';
 import { pollUntil } from '../stack/processes';
 import { TopicReader } from '../stack/topic-reader';
+import type { AuthorStatsRow, BookRow, ReadModelLedger } from './read-model';
 import type { DatabaseLedger, OutboxRow, TopicRecord } from './reconcile';
 
 /** The database's ledger: every outbox row (the commit log) and the ids in books (the state). */
@@ -38,4 +41,46 @@ export async function drainTopic(bootstrap: string, topic: string, expected: Set
     await reader.stop();
   }
   return reader.records;
+}
+
+/**
+ * Until the consumer group has committed every partition up to its end offset (lag 0; offsets
+ * are committed after the read-model transaction), or `timeoutMs` passed; the lag left then.
+ * Call it once the topic holds everything (after drainTopic).
+ */
+export async function waitForConsumer(bootstrap: string, topic: string, groupId: string, timeoutMs: number,
+  log: (line: string) => void = () => undefined): Promise<number> {
+  const admin = new Kafka({ clientId: 'chaos-reconcile', brokers: [bootstrap], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    let lag = NaN;
+    let lastLog = Date.now();
+    await pollUntil(timeoutMs, async () => {
+      lag = [...(await readConsumerLag(admin, topic, groupId)).values()].reduce((a, b) => a + b, 0);
+      return lag === 0;
+    }, {
+      intervalMs: 250,
+      onPoll: () => {
+        if (Date.now() - lastLog < 15_000) return;
+        log(`waiting for consumer group ${groupId}: ${lag} records of ${topic} not committed yet`);
+        lastLog = Date.now();
+      },
+    });
+    return lag;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+const BOOKS = 'SELECT id, title, author, price::text AS price FROM';
+
+/** The read model (catalog database) and, to compare it with, the books table in full (books database). */
+export async function readReadModel(booksAdminUrl: string, catalogAdminUrl: string): Promise<ReadModelLedger> {
+  const books = await withClient(booksAdminUrl, async (db) => (await db.query<BookRow>(`${BOOKS} books`)).rows);
+  return withClient(catalogAdminUrl, async (db) => ({
+    books,
+    catalogBooks: (await db.query<BookRow>(`${BOOKS} catalog_books`)).rows,
+    authorStats: (await db.query<AuthorStatsRow>('SELECT author, books, total_price::text AS "totalPrice" FROM author_stats')).rows,
+    inbox: (await db.query<{ id: string }>('SELECT event_id::text AS id FROM inbox')).rows.map((r) => r.id),
+  }));
 }

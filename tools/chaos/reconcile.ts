@@ -1,13 +1,15 @@
 /**
- * Reconciliation of the three ledgers of a run: what the clients were told, what the
- * database committed, and what the topic carries. Pure: reading the ledgers is in
- * ledgers.ts, the report in report.ts (both re-exported here for the callers of this module).
+ * Reconciliation of the ledgers of a run: what the clients were told, what the database
+ * committed, what the topic carries, and (where the consumer runs) what the read model
+ * applied (read-model.ts). Pure: reading the ledgers is in ledgers.ts, the report in
+ * report.ts (both re-exported here for the callers of this module).
  */
 import type { OutboxRow as StoredRow } from '../stack/database';
 import type { TopicRecord as ReadRecord } from '../stack/topic-reader';
 import { ClientWrite, EventType, LoadLedger } from './load';
+import { ReadModelLedger, ReadModelReconciliation, readModelFailures, reconcileReadModel } from './read-model';
 
-export { drainTopic, readDatabase } from './ledgers';
+export { drainTopic, readDatabase, readReadModel, waitForConsumer } from './ledgers';
 export { formatReconciliation } from './report';
 
 /** The database's ledger: the outbox is the commit log (rows are kept for OUTBOX_RETENTION_SECONDS), books the state. */
@@ -50,12 +52,14 @@ export interface Reconciliation {
   /** Records whose key, type header or value differ from the outbox row of their event id. */
   contentMismatches: number;
   orderViolations: number;
+  /** The fourth ledger, when the run had the book-catalog consumer. */
+  readModel?: ReadModelReconciliation;
   /** Human-readable examples of every problem found (a few per kind). */
   problems: string[];
 }
 
-/** The three ledgers side by side. Pure: the unit tests feed it made-up ledgers. */
-export function reconcile(client: LoadLedger, database: DatabaseLedger, topic: TopicRecord[]): Reconciliation {
+/** The ledgers side by side. Pure: the unit tests feed it made-up ledgers. */
+export function reconcile(client: LoadLedger, database: DatabaseLedger, topic: TopicRecord[], readModel?: ReadModelLedger): Reconciliation {
   const problems: string[] = [];
   const note = (kind: string, detail: string) => {
     if (problems.filter((p) => p.startsWith(kind)).length < 5) problems.push(`${kind}: ${detail}`);
@@ -164,6 +168,8 @@ export function reconcile(client: LoadLedger, database: DatabaseLedger, topic: T
     }
   }
 
+  const readModelResult = readModel && reconcileReadModel(database, readModel, note);
+
   return {
     requests: client.requests,
     acknowledged,
@@ -185,6 +191,7 @@ export function reconcile(client: LoadLedger, database: DatabaseLedger, topic: T
     duplicates,
     contentMismatches,
     orderViolations,
+    ...(readModelResult && { readModel: readModelResult }),
     problems,
   };
 }
@@ -216,6 +223,7 @@ export function failures(r: Reconciliation): string[] {
     ['books table mismatches', r.booksMismatched],
     ['invalid requests that wrote or were accepted', r.invalidWritten],
     ['valid requests rejected', r.wronglyRejected],
+    ...(r.readModel ? readModelFailures(r.readModel) : []),
   ];
   return bad.filter(([, n]) => n > 0).map(([what, n]) => `${n} ${what}`);
 }

@@ -1,3 +1,4 @@
+import { formatReadModel } from './read-model';
 import type { Reconciliation } from './reconcile';
 
 /** The reconciliation as an aligned table, the must-be-0 rows marked, then examples of each problem. */
@@ -27,6 +28,7 @@ export function formatReconciliation(r: Reconciliation): string {
   const width = Math.max(...rows.map(([label]) => label.length));
   const valueWidth = Math.max(...rows.map(([, v]) => String(v).length));
   const lines = rows.map(([label, value, note]) => `  ${label.padEnd(width)}  ${String(value).padStart(valueWidth)}${note ? `   ${note}` : ''}`);
+  if (r.readModel) lines.push(`  ${formatReadModel(r.readModel)}`);
   if (r.problems.length) lines.push('', '  problems:', ...r.problems.map((p) => `    ${p}`));
   return lines.join('\n');
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Stack } from '../stack/stack';
 import { FAULTS, FaultName, FaultRecord, healConnector, injectFault } from './faults';
 import { LoadLedger, prng, WriteLoad } from './load';
-import { drainTopic, failures, readDatabase, reconcile, Reconciliation } from './reconcile';
+import { drainTopic, failures, readDatabase, readReadModel, reconcile, Reconciliation, waitForConsumer } from './reconcile';
 
 export interface ChaosOptions {
   /** How long the load runs at least; faults keep coming in turn until then. */
@@ -50,11 +50,16 @@ export interface ChaosResult {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The consumer's KAFKA_GROUP_ID as the stack runs it (the default). */
+const CONSUMER_GROUP = 'book-catalog';
 
-/** Drives the load, injects the faults in turn at seeded random moments, then drains the topic and reconciles. */
+/**
+ * Drives the load, injects the faults in turn at seeded random moments, then drains the topic,
+ * waits for the consumer to catch up and reconciles the four ledgers.
+ */
 export async function runChaos(stack: Stack, options: ChaosOptions): Promise<ChaosResult> {
   const o = options;
-  if (!stack.service) throw new Error('the chaos run needs the stack to run the service');
+  if (!stack.service || !stack.consumer) throw new Error('the chaos run needs the stack to run the service and the consumer');
   const random = prng(o.seed);
   const between = ([min, max]: [number, number]) => Math.round(min + random() * (max - min));
   const faults = o.faults ?? FAULTS;
@@ -97,7 +102,10 @@ export async function runChaos(stack: Stack, options: ChaosOptions): Promise<Cha
   const database = await readDatabase(stack.database.adminUrl);
   o.log(`database: ${database.outbox.length} outbox rows, ${database.books.length} books; draining ${stack.topic}`);
   const records = await drainTopic(stack.kafka.bootstrap, stack.topic, new Set(database.outbox.map((r) => r.id)), o.drainTimeoutMs, o.log);
-  const reconciliation = reconcile(ledger, database, records);
+  const lag = await waitForConsumer(stack.kafka.bootstrap, stack.topic, CONSUMER_GROUP, o.drainTimeoutMs, o.log);
+  o.log(lag ? `consumer group ${CONSUMER_GROUP} still ${lag} records behind after ${o.drainTimeoutMs} ms` : `consumer group ${CONSUMER_GROUP} caught up; reading the read model`);
+  const readModel = await readReadModel(stack.database.adminUrl, stack.catalog.adminUrl);
+  const reconciliation = reconcile(ledger, database, records, readModel);
   return { seed: o.seed, faults: injected, ledger, reconciliation, failures: failures(reconciliation) };
 }
 

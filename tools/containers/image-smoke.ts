@@ -2,7 +2,8 @@
  * `npm run image:smoke -- [--image=book-service:dev]`: runs the service image the way the
  * Helm chart runs it (read-only root filesystem, writable /tmp, uid 10001, every capability
  * dropped, no privilege escalation) against a PostgreSQL container, and checks what a pod
- * relies on: the bootstrap and migration commands, /readyz, /docs with every asset it
+ * relies on: the bootstrap and migration commands (the books and the catalog database), the
+ * consumer's entry point, /readyz, /docs with every asset it
  * references, a POST whose row and outbox event are in PostgreSQL, and a clean exit on
  * `docker stop` within the drain time. Exit 1 on the first failed check.
  */
@@ -28,7 +29,7 @@ const AS_THE_CHART_RUNS_IT = [
 const id = randomBytes(4).toString('hex');
 const names = { network: `book-smoke-${id}`, postgres: `book-smoke-pg-${id}`, service: `book-smoke-svc-${id}` };
 const secretsDir = mkdtempSync(join(tmpdir(), 'book-smoke-'));
-const passwords = { admin: hex(), owner: hex(), app: hex(), cdc: hex() };
+const passwords = { admin: hex(), owner: hex(), app: hex(), cdc: hex(), catalog: hex() };
 
 function hex(): string {
   return randomBytes(12).toString('hex');
@@ -83,11 +84,21 @@ async function main(): Promise<void> {
   await step('bootstrap (node dist/db/bootstrap-cli.js): roles and database', () => runOnce('dist/db/bootstrap-cli.js', envFile('bootstrap.env', {
     ADMIN_DATABASE_URL: dbUrl('postgres', passwords.admin, 'postgres'),
     BOOK_OWNER_PASSWORD: passwords.owner, BOOK_APP_PASSWORD: passwords.app, BOOK_CDC_PASSWORD: passwords.cdc,
+    BOOK_CATALOG_PASSWORD: passwords.catalog,
   })));
   await step('migrate (node dist/db/migrate-cli.js), twice: the second run is a no-op', async () => {
     const env = envFile('migrate.env', { DATABASE_URL: dbUrl('book_owner', passwords.owner, 'books') });
     await runOnce('dist/db/migrate-cli.js', env);
     await runOnce('dist/db/migrate-cli.js', env);
+  });
+  await step('catalog migrate (node dist/catalog/migrate-cli.js), twice', async () => {
+    const env = envFile('catalog.env', { CATALOG_DATABASE_URL: dbUrl('book_catalog', passwords.catalog, 'catalog') });
+    await runOnce('dist/catalog/migrate-cli.js', env);
+    await runOnce('dist/catalog/migrate-cli.js', env);
+  });
+  await step('consumer (node dist/consumer.js): its modules load (kafkajs among the production dependencies), a missing setting is named', async () => {
+    const refused = await runOnce('dist/consumer.js', envFile('consumer.env', { LOG_LEVEL: 'info' })).then(() => '', (e: Error) => e.message);
+    check(/KAFKA_BOOTSTRAP_SERVERS is required/.test(refused), `the consumer without configuration said: ${refused || 'nothing, and exited 0'}`);
   });
 
   await docker(['run', '-d', '--name', names.service, '--network', names.network, ...AS_THE_CHART_RUNS_IT,

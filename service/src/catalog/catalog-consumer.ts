@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, logLevel, Producer } from 'kafkajs';
+import { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, logLevel, Partitioners, Producer } from 'kafkajs';
 import { Sequelize } from 'sequelize';
 import { isRetryable } from '../db/errors';
 import { Logger } from '../logger';
@@ -60,7 +60,7 @@ export class CatalogConsumer {
     });
     // A killed member is replaced after sessionTimeout; heartbeats go on during long retries (see eachBatch).
     this.consumer = kafka.consumer({ groupId: config.groupId, sessionTimeout: 15_000, heartbeatInterval: 1_000, maxWaitTimeInMs: 500, allowAutoTopicCreation: false });
-    this.producer = kafka.producer({ allowAutoTopicCreation: false });
+    this.producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
     this.admin = kafka.admin();
     this.dlq = new DeadLetterQueue(this.producer, config.deadLetterTopic, config.groupId);
     this.metrics = createConsumerMetrics(this.admin, config.topic, config.groupId);

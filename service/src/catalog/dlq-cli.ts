@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { IHeaders, Kafka, KafkaMessage, logLevel } from 'kafkajs';
+import { IHeaders, Kafka, KafkaMessage, logLevel, Partitioners } from 'kafkajs';
 import { headerText } from './book-event';
 import { DLQ_HEADER_PREFIX } from './dead-letter';
 
@@ -64,7 +64,7 @@ async function main(): Promise<void> {
   console.log(`${o.topic}: ${total} record(s) to ${o.command === 'list' ? 'list' : o.dryRun ? 'replay (dry run)' : 'replay'}`);
   if (!total) return;
 
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 500 });
   await Promise.all([producer.connect(), consumer.connect()]);
   let handled = 0;

@@ -54,12 +54,7 @@ export function createConsumerMetrics(admin: Admin, topic: string, groupId: stri
     },
   });
   const readLag = async () => {
-    const [ends, [committed]] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
-    const done = new Map(committed.partitions.map((p) => [p.partition, Number(p.offset)]));
-    for (const p of ends) {
-      const position = done.get(p.partition) ?? -1;
-      lag.set({ partition: String(p.partition) }, Number(p.high) - (position >= 0 ? position : Number(p.low)));
-    }
+    for (const [partition, records] of await readConsumerLag(admin, topic, groupId)) lag.set({ partition: String(partition) }, records);
   };
 
   return {
@@ -74,4 +69,14 @@ export function createConsumerMetrics(admin: Admin, topic: string, groupId: stri
       }
     },
   };
+}
+
+/** Records of `topic` not yet committed by `groupId`, per partition (end offset − committed offset, or − the log start before any commit). */
+export async function readConsumerLag(admin: Admin, topic: string, groupId: string): Promise<Map<number, number>> {
+  const [ends, [committed]] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
+  const done = new Map(committed.partitions.map((p) => [p.partition, Number(p.offset)]));
+  return new Map(ends.map((p) => {
+    const position = done.get(p.partition) ?? -1;
+    return [p.partition, Number(p.high) - (position >= 0 ? position : Number(p.low))];
+  }));
 }

@@ -31,7 +31,7 @@ export function createApp({ sequelize, store, logger, lifecycle, slot, version =
 
   const root = new Router();
   for (const router of [bookRoutes(store), healthRoutes(serviceReadiness(sequelize, lifecycle), metrics.registry), docsRoutes(openApiDocument(version))]) root.use(router.routes());
-  app.use(requestContext(logger, metrics));
+  app.use(requestContext(app, logger, metrics));
   app.use(errorHandler());
   app.use(root.routes());
   // Sets 405 + Allow; errorHandler turns the empty 405 into a problem document.

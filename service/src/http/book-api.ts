@@ -17,8 +17,9 @@ export interface OperationInputs {
 export type ParameterLocation = 'path' | 'query' | 'header';
 export const PARAMETER_LOCATIONS: ParameterLocation[] = ['path', 'query', 'header'];
 
-/** Largest request body, enforced while parsing. */
+/** Largest request body, enforced while parsing (16kb as published, in bytes as enforced). */
 export const BODY_LIMIT = '16kb';
+export const BODY_LIMIT_BYTES = 16 * 1024;
 
 const IdPath = Type.Object({ id: BookId });
 

@@ -1,26 +1,18 @@
 import Router from '@koa/router';
 import { TObject } from '@sinclair/typebox';
 import { Context } from 'koa';
-import { HttpMethodEnum, koaBody } from 'koa-body';
 import { BookStore } from '../books/book-store';
 import { NewBook } from '../books/book-schema';
 import { IdempotencyKeyReused } from '../books/idempotency';
-import { BODY_LIMIT, bookApi, ParameterLocation } from './book-api';
+import { BODY_LIMIT_BYTES, bookApi, ParameterLocation } from './book-api';
+import { jsonBody } from './json-body';
 import { problems } from './problem';
 import { parseParameters, validate } from './validation';
 
 /** W3C trace context: stored with the event when well-formed, otherwise ignored (never a reason to refuse a write). */
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
-const parseJson = koaBody({
-  json: true,
-  urlencoded: false,
-  text: false,
-  multipart: false,
-  jsonStrict: true,
-  jsonLimit: BODY_LIMIT,
-  parsedMethods: [HttpMethodEnum.POST],
-});
+const parseJson = jsonBody(BODY_LIMIT_BYTES);
 
 /** The body as validated against the document's schema, then with title and author trimmed. */
 function newBook(body: unknown): NewBook {
@@ -52,7 +44,8 @@ export function bookRoutes(store: BookStore): Router {
 
   router.post('/books', async (ctx, next) => {
     // Checked before parsing, so a non-JSON body is never read as an empty object.
-    if (!ctx.is('application/json')) throw problems.unsupportedMediaType();
+    // The exact header most clients send skips type-is's parsing.
+    if (ctx.req.headers['content-type'] !== 'application/json' && !ctx.is('application/json')) throw problems.unsupportedMediaType();
     await next();
   }, parseJson, async (ctx) => {
     const { addBook } = bookApi;

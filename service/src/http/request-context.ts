@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Middleware } from 'koa';
+import Koa, { Middleware } from 'koa';
 import { Logger } from '../logger';
 import { HttpMetrics } from './metrics';
 
@@ -12,16 +12,23 @@ declare module 'koa' {
   }
 }
 
+const CHILD = Symbol('request logger');
+
 /** Request id (taken from X-Request-Id when sane), a child logger, an access log line (debug) and RED metrics. */
-export function requestContext(logger: Logger, metrics: HttpMetrics): Middleware {
+export function requestContext(app: Koa, logger: Logger, metrics: HttpMetrics): Middleware {
+  // ctx.log, defined once on the prototype of every context: the child logger is made only
+  // when something logs through it (errors, mostly).
+  Object.defineProperty(app.context, 'log', {
+    configurable: true,
+    get(this: Koa.Context & { [CHILD]?: Logger }) {
+      return (this[CHILD] ??= logger.child({ requestId: this.requestId }));
+    },
+  });
   return async (ctx, next) => {
     const started = process.hrtime.bigint();
     const incoming = ctx.get('X-Request-Id');
     ctx.requestId = SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     ctx.set('X-Request-Id', ctx.requestId);
-    // The child logger is made only when something logs through it (errors, mostly).
-    let child: Logger | undefined;
-    Object.defineProperty(ctx, 'log', { configurable: true, get: () => (child ??= logger.child({ requestId: ctx.requestId })) });
     try {
       await next();
     } finally {

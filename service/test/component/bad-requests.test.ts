@@ -44,6 +44,7 @@ const cases: BadRequest[] = [
   { name: 'oversized body', body: { ...valid, title: 'x'.repeat(20_000) }, status: 413 },
   { name: 'array body', body: [valid], status: 422 },
   { name: 'null body', raw: 'null', status: 400 },
+  { name: '__proto__ key', raw: '{"__proto__":{"admin":true},"title":"T","author":"A","price":1}', status: 400 },
   { name: 'missing title', body: { author: 'A', price: 1 }, status: 422, pointer: '#/title' },
   { name: 'missing author', body: { title: 'T', price: 1 }, status: 422, pointer: '#/author' },
   { name: 'missing price', body: { title: 'T', author: 'A' }, status: 422, pointer: '#/price' },

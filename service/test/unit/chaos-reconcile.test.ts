@@ -1,5 +1,6 @@
 import { LoadLedger } from '../../../tools/chaos/load';
-import { DatabaseLedger, failures, OutboxRow, reconcile, scopeToRun, TopicRecord } from '../../../tools/chaos/reconcile';
+import { ReadModelLedger } from '../../../tools/chaos/read-model';
+import { DatabaseLedger, failures, formatReconciliation, OutboxRow, reconcile, scopeToRun, TopicRecord } from '../../../tools/chaos/reconcile';
 
 // The reconciliation must be able to fail: each defect it exists to catch, made up here, is caught.
 const book = (id: number, title: string) => ({ id, title, author: 'a', price: 1.5 });
@@ -85,6 +86,69 @@ describe('reconcile', () => {
     expect(invented.unexplainedCommits).toBe(1);
     expect(invented.invalidWritten).toBe(1);
     expect(invented.booksMismatched).toBe(1);
+  });
+});
+
+describe('reconcile with the read model', () => {
+  // After the healthy run: books 2 and 3 (author a, 1.50 each); e1..e4 applied once.
+  const readModel = (): ReadModelLedger => {
+    const rows = [{ id: 2, title: 't2', author: 'a', price: '1.50' }, { id: 3, title: 't3', author: 'a', price: '1.50' }];
+    return { books: rows, catalogBooks: rows.map((r) => ({ ...r })), authorStats: [{ author: 'a', books: 2, totalPrice: '3.00' }], inbox: ['e1', 'e2', 'e3', 'e4'] };
+  };
+
+  it('passes a read model that applied every committed change once, and reports it', () => {
+    const { client, database, topic } = healthy();
+    const r = reconcile(client, database, topic, readModel());
+    expect(failures(r)).toEqual([]);
+    expect(r.readModel).toEqual({ eventsApplied: 4, readModelMissing: 0, readModelUnexplained: 0, doubleApplied: 0, catalogMismatched: 0, statsMismatched: 0 });
+    expect(formatReconciliation(r)).toContain('read model: 4 events applied, 0 missing, 0 unexplained, 0 double-applied, catalog_books matches books, author stats match');
+  });
+
+  it('leaves the read model out where there is none (soak, cluster runs)', () => {
+    const { client, database, topic } = healthy();
+    const r = reconcile(client, database, topic);
+    expect(r.readModel).toBeUndefined();
+    expect(formatReconciliation(r)).not.toContain('read model');
+  });
+
+  it('catches a committed change the read model never applied, and one it applied with no commit', () => {
+    const { client, database, topic } = healthy();
+    const m = readModel();
+    m.inbox = ['e1', 'e2', 'e3', 'e9'];
+    m.catalogBooks.pop(); // e4, the add of book 3, never applied
+    m.authorStats = [{ author: 'a', books: 1, totalPrice: '1.50' }];
+    const r = reconcile(client, database, topic, m);
+    expect(r.readModel).toMatchObject({ eventsApplied: 3, readModelMissing: 1, readModelUnexplained: 1, catalogMismatched: 1, statsMismatched: 1 });
+    expect(failures(r)).toEqual([
+      '1 committed events not in the read model', '1 read-model events with no commit',
+      '1 catalog_books rows differing from books', '1 author_stats rows differing from books',
+    ]);
+  });
+
+  it('fails a projection without the inbox check: a redelivered add after its delete brings the book back and counts it twice', () => {
+    const { client, database, topic, rows } = healthy();
+    // e1 (add book 1) redelivered after e3 (its delete), e.g. an offset commit lost to a SIGKILL.
+    const redelivered = [...topic, record(rows[0], 0, 2)];
+    const m = readModel();
+    m.catalogBooks.push({ id: 1, title: 't1', author: 'a', price: '1.50' });
+    m.authorStats = [{ author: 'a', books: 3, totalPrice: '4.50' }];
+    m.inbox = [...m.inbox, 'e1']; // an inbox without its primary key would hold the id twice
+    const r = reconcile(client, database, redelivered, m);
+    expect(r.readModel).toMatchObject({ doubleApplied: 1, catalogMismatched: 1, statsMismatched: 1 });
+    expect(failures(r)).toEqual([
+      '1 events applied twice to the read model', '1 catalog_books rows differing from books', '1 author_stats rows differing from books',
+    ]);
+    expect(formatReconciliation(r)).toContain('1 double-applied, 1 catalog_books mismatches, 1 author stats mismatches');
+  });
+
+  it('catches a catalog row whose content differs, and stats whose total alone differs, comparing prices exactly', () => {
+    const { client, database, topic } = healthy();
+    const m = readModel();
+    m.catalogBooks[0] = { ...m.catalogBooks[0], price: '1.5' }; // the same price written differently: equal
+    m.catalogBooks[1] = { ...m.catalogBooks[1], title: 'other' };
+    m.authorStats = [{ author: 'a', books: 2, totalPrice: '3.01' }, { author: 'gone', books: 0, totalPrice: '0.00' }];
+    const r = reconcile(client, database, topic, m);
+    expect(r.readModel).toMatchObject({ catalogMismatched: 1, statsMismatched: 1 });
   });
 });
 

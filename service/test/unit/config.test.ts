@@ -10,7 +10,13 @@ describe('loadConfig', () => {
       logLevel: 'info',
       outbox: { retentionSeconds: 3600, slot: 'book_outbox_slot', publication: 'book_outbox_publication' },
       shutdownDrainSeconds: 5,
+      webConcurrency: 1,
     });
+  });
+
+  it('reads WEB_CONCURRENCY within 1 to 64', () => {
+    expect(loadConfig({ ...base, WEB_CONCURRENCY: '2' }).webConcurrency).toBe(2);
+    expect(() => loadConfig({ ...base, WEB_CONCURRENCY: '0' })).toThrow(/WEB_CONCURRENCY must be an integer from 1 to 64/);
   });
 
   it('builds the URL from libpq PG* variables when DATABASE_URL is absent', () => {

@@ -1,0 +1,73 @@
+/** The writes of the pipeline benchmarks (bench/cdc.ts, bench/consume.ts): steady POST /books, and a backlog written straight into the database. */
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { Pool } from 'pg';
+import { ADD_BOOK } from '../../service/src/books/statements';
+import { bindPositional } from '../../service/src/db/bind';
+import { percentile } from '../stack/percentile';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The i-th book a benchmark writes. */
+export type BenchBook = (i: number) => { title: string; author: string; price: number };
+
+export const benchBook: BenchBook = (i) => ({ title: `Bench ${i}`, author: 'Bench author', price: 12.34 });
+
+async function post(url: string, book: ReturnType<BenchBook>): Promise<number> {
+  const response = await fetch(`${url}/books`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(book),
+  });
+  if (response.status !== 201) throw new Error(`POST /books: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { id: number }).id;
+}
+
+/** Fires POST /books at `rate`/s for `secs` s (open loop); calls `committed(id, at)` as each 201 arrives (the service answers right after COMMIT). */
+export async function steadyWrites(url: string, rate: number, secs: number, committed: (id: string, at: number) => void,
+  book: BenchBook = benchBook): Promise<{ achieved: number; late: number }> {
+  const total = rate * secs;
+  const interval = 1000 / rate;
+  const start = performance.now();
+  const inFlight: Promise<void>[] = [];
+  let late = 0;
+  let failure: unknown;
+  for (let i = 0; i < total && failure === undefined; i++) {
+    const wait = start + i * interval - performance.now();
+    if (wait > 1) await sleep(wait);
+    else if (wait < -interval) late++;
+    inFlight.push(post(url, book(i)).then((id) => committed(String(id), performance.now()), (error: unknown) => void (failure ??= error)));
+  }
+  await Promise.all(inFlight);
+  if (failure !== undefined) throw failure;
+  return { achieved: total / ((performance.now() - start) / 1000), late };
+}
+
+/**
+ * Writes `count` books and their events with the service's own statement (book + event in one
+ * statement, every named bind made positional), one per transaction over 16 connections.
+ * Returns the seconds it took.
+ */
+export async function writeBacklog(appUrl: string, count: number, book: BenchBook = (i) => ({ ...benchBook(i), title: `Backlog ${i}` })): Promise<number> {
+  const pool = new Pool({ connectionString: appUrl, max: 16 });
+  const started = performance.now();
+  let next = 0;
+  try {
+    await Promise.all(Array.from({ length: 16 }, async () => {
+      while (next < count) {
+        const { text, values } = bindPositional(ADD_BOOK, { ...book(next++), eventId: randomUUID(), traceparent: null });
+        await pool.query(text, values);
+      }
+    }));
+  } finally {
+    await pool.end();
+  }
+  return (performance.now() - started) / 1000;
+}
+
+/** `p50 … p95 … p99 … max …` of latencies in ms. */
+export function latencySummary(latencies: number[]): string {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const f = (ms: number) => `${ms.toFixed(1)} ms`;
+  return `p50 ${f(percentile(sorted, 50))}   p95 ${f(percentile(sorted, 95))}   p99 ${f(percentile(sorted, 99))}   max ${f(sorted[sorted.length - 1])}`;
+}
