@@ -12,6 +12,7 @@ import { applyEvents, SourcedEvent } from './projection';
 /** Events applied per read-model transaction (a batch from Kafka may hold thousands). */
 const CHUNK = 500;
 const FIRST_DELAY_MS = 100;
+const RESTART_GIVE_UP_MS = 5 * 60_000;
 
 interface Item {
   message: KafkaMessage;
@@ -69,7 +70,7 @@ export class CatalogConsumer {
     for (const event of [STOP, DISCONNECT]) this.consumer.on(event, () => (this.joined = false));
     this.consumer.on(CRASH, ({ payload }) => {
       this.joined = false;
-      if (!payload.restart && !this.stopping) this.onFatal(payload.error);
+      if (!payload.restart && !this.stopping) void this.restartAfterCrash(payload.error);
     });
   }
 
@@ -79,7 +80,12 @@ export class CatalogConsumer {
   }
 
   async start(): Promise<void> {
-    await Promise.all([this.producer.connect(), this.admin.connect(), this.consumer.connect()]);
+    await Promise.all([this.producer.connect(), this.admin.connect()]);
+    await this.consume();
+  }
+
+  private async consume(): Promise<void> {
+    await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.config.topic, fromBeginning: true });
     await this.consumer.run({
       autoCommit: false,
@@ -87,6 +93,31 @@ export class CatalogConsumer {
       partitionsConsumedConcurrently: 3,
       eachBatch: (payload) => this.eachBatch(payload),
     });
+  }
+
+  /**
+   * kafkajs restarts the consumer itself after most failures, but not after some (a broker
+   * gone for longer than its retries, e.g. a pod being replaced): then it is started again
+   * here, with backoff, rather than the process exiting into a crash loop. Nothing is lost
+   * either way (offsets are committed only after the read model). Gives up, and the process
+   * exits, when it has not been running for RESTART_GIVE_UP_MS.
+   */
+  private async restartAfterCrash(error: Error): Promise<void> {
+    const since = Date.now();
+    let delay = 1_000;
+    for (;;) {
+      this.logger.warn({ err: error, retryInMs: delay }, 'the consumer stopped on an error; starting it again');
+      await sleep(delay);
+      if (this.stopping) return;
+      try {
+        await this.consume();
+        return;
+      } catch (restartError) {
+        error = restartError as Error;
+        if (Date.now() - since > RESTART_GIVE_UP_MS) return this.onFatal(error);
+        delay = Math.min(delay * 2, this.config.retryMaxMs);
+      }
+    }
   }
 
   /** Finishes the transaction under way, commits its offsets, leaves the group. Idempotent. */

@@ -16,7 +16,7 @@ export interface RunningConsumer {
 export async function startCatalogConsumer(config: ConsumerConfig, logger: Logger): Promise<RunningConsumer> {
   const sequelize = createSequelize({ url: config.databaseUrl, tls: config.databaseTls, poolMax: config.dbPoolMax, applicationName: 'book-catalog' });
   const consumer = new CatalogConsumer(config, sequelize, logger, (error) => {
-    logger.fatal({ err: error }, 'the consumer crashed and will not restart by itself; exiting');
+    logger.fatal({ err: error }, 'the consumer could not be started again for 5 minutes; exiting');
     process.exit(1);
   });
   const app = new Koa();
