@@ -23,24 +23,37 @@ async function post(url: string, book: ReturnType<BenchBook>): Promise<number> {
   return ((await response.json()) as { id: number }).id;
 }
 
-/** Fires POST /books at `rate`/s for `secs` s (open loop); calls `committed(id, at)` as each 201 arrives (the service answers right after COMMIT). */
+/**
+ * Fires POST /books at `rate`/s for `secs` s (open loop); calls `committed(id, at)` as each 201
+ * arrives (the service answers right after COMMIT). A write that is not a 201 (a 503 when the
+ * machine cannot keep up) is counted, not fatal: `failed` and the first `error` say so.
+ */
 export async function steadyWrites(url: string, rate: number, secs: number, committed: (id: string, at: number) => void,
-  book: BenchBook = benchBook): Promise<{ achieved: number; late: number }> {
+  book: BenchBook = benchBook): Promise<{ achieved: number; late: number; failed: number; error?: string }> {
   const total = rate * secs;
   const interval = 1000 / rate;
   const start = performance.now();
   const inFlight: Promise<void>[] = [];
   let late = 0;
-  let failure: unknown;
-  for (let i = 0; i < total && failure === undefined; i++) {
+  let failed = 0;
+  let error: string | undefined;
+  for (let i = 0; i < total; i++) {
     const wait = start + i * interval - performance.now();
     if (wait > 1) await sleep(wait);
     else if (wait < -interval) late++;
-    inFlight.push(post(url, book(i)).then((id) => committed(String(id), performance.now()), (error: unknown) => void (failure ??= error)));
+    inFlight.push(post(url, book(i)).then((id) => committed(String(id), performance.now()), (e: unknown) => {
+      failed++;
+      error ??= e instanceof Error ? e.message.slice(0, 200) : String(e);
+    }));
   }
   await Promise.all(inFlight);
-  if (failure !== undefined) throw failure;
-  return { achieved: total / ((performance.now() - start) / 1000), late };
+  return { achieved: total / ((performance.now() - start) / 1000), late, failed, error };
+}
+
+/** The line a benchmark prints about its steady writes. */
+export function writesSummary(rate: number, seconds: number, warmupSeconds: number, w: { achieved: number; late: number; failed: number; error?: string }): string {
+  return `at ${rate} writes/s for ${seconds} s after ${warmupSeconds} s warm-up (achieved ${w.achieved.toFixed(0)} writes/s, ${w.late} sends started late` +
+    (w.failed ? `, ${w.failed} writes FAILED, first: ${w.error}` : '') + ')';
 }
 
 /**

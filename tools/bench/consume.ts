@@ -15,7 +15,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { pollUntil, waitFor } from '../stack/processes';
 import { Stack, startStack } from '../stack/stack';
-import { BenchBook, latencySummary, steadyWrites, writeBacklog } from './book-writes';
+import { BenchBook, latencySummary, steadyWrites, writeBacklog, writesSummary } from './book-writes';
 
 const rate = Number(process.env.BENCH_RATE ?? 200);
 const seconds = Number(process.env.BENCH_SECONDS ?? 30);
@@ -76,12 +76,12 @@ async function measureLatency(url: string, watcher: CatalogWatcher): Promise<voi
   await waitFor('the warm-up books in catalog_books', 120_000, () => [...warm].every((id) => watcher.visibleAt.has(id)), 50);
 
   const committedAt = new Map<string, number>();
-  const { achieved, late } = await steadyWrites(url, rate, seconds, (id, at) => committedAt.set(id, at), book);
+  const writes = await steadyWrites(url, rate, seconds, (id, at) => committedAt.set(id, at), book);
   await pollUntil(60_000, () => [...committedAt.keys()].every((id) => watcher.visibleAt.has(id)), { intervalMs: 50 });
 
   // A row visible before its 201 was read counts as 0 ms.
   const latencies = [...committedAt].filter(([id]) => watcher.visibleAt.has(id)).map(([id, t]) => Math.max(0, watcher.visibleAt.get(id)! - t));
-  console.log(`\n(a) commit-to-read-model latency at ${rate} writes/s for ${seconds} s after ${warmupSeconds} s warm-up (achieved ${achieved.toFixed(0)} writes/s, ${late} sends started late)`);
+  console.log(`\n(a) commit-to-read-model latency ${writesSummary(rate, seconds, warmupSeconds, writes)}`);
   console.log(`    books measured ${latencies.length}/${committedAt.size}`);
   console.log(`    ${latencySummary(latencies)}   (target p99 <= 250 ms)`);
 }

@@ -1,6 +1,4 @@
-import { Client } from 'pg';
-import { Sequelize, Transaction } from 'sequelize';
-import { deferBegin, holdBegin } from './deferred-begin';
+import { Sequelize } from 'sequelize';
 import { DatabaseTls, databaseTarget, pgSsl } from './ssl';
 
 export interface DatabaseOptions {
@@ -38,18 +36,5 @@ export function createSequelize({ url, tls, poolMax = 10, applicationName = 'boo
     const c = config as { dialectOptions?: Record<string, unknown> };
     c.dialectOptions = { ...c.dialectOptions, ssl: pgSsl(effectiveTls) };
   });
-  sequelize.addHook('afterConnect', (connection) => deferBegin(connection as Client));
-  // A top-level transaction's START TRANSACTION travels with its first statement
-  // (deferred-begin.ts), so it need not go through sequelize.query at all.
-  const queryInterface = sequelize.getQueryInterface();
-  const startTransaction = queryInterface.startTransaction.bind(queryInterface);
-  queryInterface.startTransaction = async (transaction: Transaction, options) => {
-    const t = transaction as Transaction & { parent?: Transaction; connection?: unknown; name?: string };
-    if (!t.parent && holdBegin(t.connection)) {
-      t.name = undefined;
-      return;
-    }
-    return startTransaction(transaction, options);
-  };
   return sequelize;
 }
