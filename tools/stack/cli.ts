@@ -4,6 +4,16 @@ import { jarCacheDir } from './jars';
 import { startStack, Stack } from './stack';
 import { STACK_INFO_FILE } from './stack-info';
 
+/** Writes PG* variables for `url` to `file` (mode 0600), for `env $(cat file) psql`; returns `file`. */
+function writePsqlEnv(file: string, url: string): string {
+  const u = new URL(url);
+  writeFileSync(file, [
+    `PGHOST=${u.hostname}`, `PGPORT=${u.port}`, `PGUSER=${decodeURIComponent(u.username)}`,
+    `PGPASSWORD=${decodeURIComponent(u.password)}`, `PGDATABASE=${decodeURIComponent(u.pathname.slice(1))}`,
+  ].join('\n') + '\n', { mode: 0o600 });
+  return file;
+}
+
 /** `npm run stack`: the whole pipeline as local processes until Ctrl-C. */
 let interrupted = () => false;
 
@@ -34,20 +44,11 @@ async function main(): Promise<void> {
     log: (line) => console.log(`[stack ${((Date.now() - started) / 1000).toFixed(1)}s] ${line}`),
   });
 
-  // A psql environment file instead of printing the throwaway superuser password.
-  const pgEnv = join(stack.dir, 'psql.env');
-  const admin = new URL(stack.database.adminUrl);
-  writeFileSync(pgEnv, [
-    `PGHOST=${admin.hostname}`, `PGPORT=${admin.port}`, `PGUSER=${decodeURIComponent(admin.username)}`,
-    `PGPASSWORD=${decodeURIComponent(admin.password)}`, `PGDATABASE=${stack.database.name}`,
-  ].join('\n') + '\n', { mode: 0o600 });
+  // psql environment files instead of printing the throwaway passwords.
+  const pgEnv = writePsqlEnv(join(stack.dir, 'psql.env'), stack.database.adminUrl);
   mkdirSync(resolve(STACK_INFO_FILE, '..'), { recursive: true });
-  const catalogEnv = join(stack.dir, 'psql-catalog.env');
+  const catalogEnv = writePsqlEnv(join(stack.dir, 'psql-catalog.env'), stack.catalog.url);
   const catalog = new URL(stack.catalog.url);
-  writeFileSync(catalogEnv, [
-    `PGHOST=${catalog.hostname}`, `PGPORT=${catalog.port}`, `PGUSER=${decodeURIComponent(catalog.username)}`,
-    `PGPASSWORD=${decodeURIComponent(catalog.password)}`, `PGDATABASE=${stack.catalog.name}`,
-  ].join('\n') + '\n', { mode: 0o600 });
   catalog.password = '';
   writeFileSync(STACK_INFO_FILE, JSON.stringify({
     bootstrap: stack.kafka.bootstrap, connect: stack.connect.url, service: stack.service?.url, topic: stack.topic, psqlEnv: pgEnv,
