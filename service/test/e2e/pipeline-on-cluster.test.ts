@@ -114,6 +114,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
     const down = step('status-postgres-down');
     expect(down.code).toBe(1);
     expect(down.output).toMatch(/FAIL\s+Deployment book-service\s+0\/1 pods ready.*database unavailable/);
+    expect(down.output).toMatch(/FAIL\s+Deployment book-service-consumer\s+0\/1 pods ready.*database unavailable/);
     expect(step('status-postgres-back').code).toBe(0);
   });
 });

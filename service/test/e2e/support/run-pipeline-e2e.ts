@@ -143,7 +143,10 @@ async function main(): Promise<void> {
 
   kubectl('scale', 'statefulset/postgres', '--replicas=0');
   try {
-    emit('status-postgres-down', await statusUntil('PostgreSQL down', 180_000, (r) => r.code !== 0 && /database unavailable/.test(r.output)));
+    // Both Deployments must report it: the consumer's probe can notice before the service's does.
+    const bothDown = (output: string) =>
+      [/FAIL\s+Deployment book-service\s.*database unavailable/, /FAIL\s+Deployment book-service-consumer\s.*database unavailable/].every((line) => line.test(output));
+    emit('status-postgres-down', await statusUntil('PostgreSQL down', 180_000, (r) => r.code !== 0 && bothDown(r.output)));
   } finally {
     kubectl('scale', 'statefulset/postgres', '--replicas=1');
   }
