@@ -7,7 +7,8 @@
  *   npm run bench:write   BENCH_SECONDS (15), BENCH_CONNECTIONS (1,8,32), BENCH_WORKERS (1: the
  *                         service's WEB_CONCURRENCY, a list runs each), BENCH_FSYNC=on|off, BENCH_LOG_LEVEL,
  *                         BENCH_POOL, BENCH_LOADGEN=autocannon, BENCH_PROFILE=<dir> (a .cpuprofile per service process),
- *                         BENCH_NODE_OPTIONS (the service's, e.g. --max-semi-space-size=32)
+ *                         BENCH_NODE_OPTIONS (the service's, e.g. --max-semi-space-size=32),
+ *                         BENCH_FLOOR=off (skip the floors: the same transaction behind node:http on node-postgres, and on the BookStore)
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -20,6 +21,7 @@ import { migrate } from '../../service/src/db/migrator';
 import { bootstrapRoles, DEFAULT_ROLES } from '../../service/src/db/roles';
 import { createSequelize } from '../../service/src/db/sequelize';
 import { startPostgres } from '../stack/postgres';
+import { ManagedProcess } from '../stack/managed-process';
 import { freePort } from '../stack/processes';
 import { startServiceProcess } from '../stack/service-process';
 import { childPid, selfCpuSeconds, treeCpuSeconds } from './cpu-time';
@@ -35,6 +37,8 @@ const logLevel = process.env.BENCH_LOG_LEVEL ?? 'info';
 const pool = process.env.BENCH_POOL;
 const profileDir = process.env.BENCH_PROFILE ? resolve(process.env.BENCH_PROFILE) : undefined;
 const nodeOptions = [process.env.BENCH_NODE_OPTIONS ?? '', profileDir ? `--cpu-prof --cpu-prof-dir=${profileDir}` : ''].join(' ').trim();
+/** Also load the floors (floor-server.ts): the same transaction behind node:http only. */
+const floor = (process.env.BENCH_FLOOR ?? 'on') !== 'off';
 const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
 const book = { title: 'Bench title', author: 'Bench author', price: 12.34 };
 
@@ -50,6 +54,13 @@ function pgbenchScript(): string {
   return `BEGIN;\n${sql.replace(/\s+/g, ' ').trim()};\nEND;\n`;
 }
 
+/** A server under load: its base URL, the process whose tree's CPU is its cost, and how to stop it. */
+interface Server {
+  url: string;
+  pid?: number;
+  stop(): Promise<void>;
+}
+
 interface Cost {
   db: number;
   client: number;
@@ -63,7 +74,6 @@ const load1 = () => loadavg()[0].toFixed(2);
 async function main(): Promise<void> {
   const pg = await startPostgres({ fsync });
   const dir = mkdtempSync(join(tmpdir(), 'book-bench-'));
-  let service: Awaited<ReturnType<typeof startServiceProcess>> | undefined;
   try {
     const passwords = { owner: randomBytes(9).toString('hex'), app: randomBytes(9).toString('hex'), cdc: randomBytes(9).toString('hex') };
     await bootstrapRoles(pg.url(pg.superuser, pg.superuserPassword, 'postgres'), 'books', passwords);
@@ -95,48 +105,80 @@ async function main(): Promise<void> {
       pgbench.set(c, { tps, cost: { db: (dbCpu() - db0) / tx, client: (selfCpuSeconds().children - reaped0) / tx, load: 0 } });
     }
 
+    /** Loads POST /books on a server `start()` brings up, at every concurrency; one row each, printed under `title`. */
     let failures = 0;
-    for (const workers of workerCounts) {
-      const port = await freePort();
-      if (profileDir) mkdirSync(profileDir, { recursive: true });
-      service = await startServiceProcess(
-        port,
-        {
-          DATABASE_URL: pg.url(DEFAULT_ROLES.app, passwords.app, 'books'),
-          LOG_LEVEL: logLevel,
-          WEB_CONCURRENCY: String(workers),
-          SHUTDOWN_DRAIN_SECONDS: '0',
-          ...(pool ? { DB_POOL_MAX: pool } : {}),
-          ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
-        },
-        join(dir, 'service.log'),
-      );
-      const servicePid = childPid('main.js');
-      const serviceCpu = () => (servicePid ? treeCpuSeconds(servicePid) : NaN);
-      const url = `${service.url}/books`;
-      const body = JSON.stringify(book);
-      await loader.run(url, body, Math.max(...concurrencies), 3); // warm-up: JIT, pool, every worker
+    const loadServer = async (title: string, start: () => Promise<Server>) => {
+      const server = await start();
+      try {
+        const serverCpu = () => (server.pid ? treeCpuSeconds(server.pid) : NaN);
+        const url = `${server.url}/books`;
+        const body = JSON.stringify(book);
+        await loader.run(url, body, Math.max(...concurrencies), 3); // warm-up: JIT, pool, every worker
 
-      console.log(`\nWEB_CONCURRENCY=${workers} (service LOG_LEVEL=${logLevel}, DB_POOL_MAX=${pool ?? 'default 10'} per process${nodeOptions ? `, NODE_OPTIONS=${nodeOptions}` : ''}), load generator ${loader.name}`);
-      console.log('conns                          rate     ratio   p50 ms   p99 ms  CPU per transaction (us): PostgreSQL  client  load gen.  total   load avg');
-      for (const c of concurrencies) {
-        const { tps, cost: pgCost } = pgbench.get(c)!;
-        const loadBefore = load1();
-        const [db1, svc1] = [dbCpu(), serviceCpu()];
-        const result = await loader.run(url, body, c, seconds);
-        const cost: Cost = { db: (dbCpu() - db1) / result.requests, client: (serviceCpu() - svc1) / result.requests, load: result.cpuSeconds / result.requests };
-        failures += result.failures;
-        const ratio = result.rps / tps;
-        console.log(`${String(c).padStart(5)}  pgbench (same SQL)   ${tps.toFixed(0).padStart(8)} tx/s                               ${us(pgCost.db)}${us(pgCost.client)}${us(0)}${us(total(pgCost))}`);
-        console.log(`${String(c).padStart(5)}  POST /books          ${result.rps.toFixed(0).padStart(8)} req/s ${ratio.toFixed(2).padStart(6)}x ${result.p50ms.toFixed(2).padStart(8)} ${result.p99ms.toFixed(2).padStart(8)}  ${us(cost.db)}${us(cost.client)}${us(cost.load)}${us(total(cost))}   ${loadBefore}${result.failures ? `  FAILED ${result.failures}` : ''}`);
+        console.log(`\n${title}, load generator ${loader.name}`);
+        console.log('conns                          rate     ratio   p50 ms   p99 ms  CPU per transaction (us): PostgreSQL  client  load gen.  total   load avg');
+        for (const c of concurrencies) {
+          const { tps, cost: pgCost } = pgbench.get(c)!;
+          const loadBefore = load1();
+          const [db1, svc1] = [dbCpu(), serverCpu()];
+          const result = await loader.run(url, body, c, seconds);
+          const cost: Cost = { db: (dbCpu() - db1) / result.requests, client: (serverCpu() - svc1) / result.requests, load: result.cpuSeconds / result.requests };
+          failures += result.failures;
+          const ratio = result.rps / tps;
+          console.log(`${String(c).padStart(5)}  pgbench (same SQL)   ${tps.toFixed(0).padStart(8)} tx/s                               ${us(pgCost.db)}${us(pgCost.client)}${us(0)}${us(total(pgCost))}`);
+          console.log(`${String(c).padStart(5)}  POST /books          ${result.rps.toFixed(0).padStart(8)} req/s ${ratio.toFixed(2).padStart(6)}x ${result.p50ms.toFixed(2).padStart(8)} ${result.p99ms.toFixed(2).padStart(8)}  ${us(cost.db)}${us(cost.client)}${us(cost.load)}${us(total(cost))}   ${loadBefore}${result.failures ? `  FAILED ${result.failures}` : ''}`);
+        }
+      } finally {
+        await server.stop();
       }
-      await service.stop();
-      service = undefined;
+    };
+
+    const appUrl = pg.url(DEFAULT_ROLES.app, passwords.app, 'books');
+    for (const workers of workerCounts) {
+      if (profileDir) mkdirSync(profileDir, { recursive: true });
+      await loadServer(
+        `WEB_CONCURRENCY=${workers} (service LOG_LEVEL=${logLevel}, DB_POOL_MAX=${pool ?? 'default 10'} per process${nodeOptions ? `, NODE_OPTIONS=${nodeOptions}` : ''})`,
+        async () => {
+          const service = await startServiceProcess(
+            await freePort(),
+            {
+              DATABASE_URL: appUrl,
+              LOG_LEVEL: logLevel,
+              WEB_CONCURRENCY: String(workers),
+              SHUTDOWN_DRAIN_SECONDS: '0',
+              ...(pool ? { DB_POOL_MAX: pool } : {}),
+              ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
+            },
+            join(dir, 'service.log'),
+          );
+          return { url: service.url, pid: childPid('main.js'), stop: () => service.stop() };
+        },
+      );
+    }
+    const floors = [
+      ['pg', 'node-postgres'],
+      ['sequelize', "the service's BookStore.add (Sequelize managed transaction, outbox append)"],
+    ] as const;
+    for (const [db, what] of floor ? floors : []) {
+      await loadServer(`Floor FLOOR_DB=${db}: node:http and ${what} only (tools/bench/floor-server.ts, pool 10, one process)`, async () => {
+        const port = await freePort();
+        const child = new ManagedProcess({
+          name: `floor server (${db})`,
+          command: process.execPath,
+          args: ['--import', 'tsx', resolve(__dirname, 'floor-server.ts')],
+          env: { ...process.env, DATABASE_URL: appUrl, PORT: String(port), FLOOR_DB: db },
+          cwd: resolve(__dirname, '../..'),
+          logFile: join(dir, `floor-${db}.log`),
+        });
+        child.start();
+        const url = `http://127.0.0.1:${port}`;
+        await child.waitUntil(`the floor server on ${url}`, 60_000, async () => (await fetch(`${url}/readyz`)).ok, 200);
+        return { url, pid: child.pid, stop: () => child.stop() };
+      });
     }
     console.log('\nTargets at 32 connections: ratio >= 0.50 (stretch 0.60), service CPU ("client") <= 250 us per request, p99 <= 50 ms.');
     if (failures > 0) process.exitCode = 1;
   } finally {
-    await service?.stop();
     await pg.destroy();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -11,7 +11,9 @@ import { dirname, join, relative, resolve } from 'node:path';
 const ROOT = resolve(__dirname, '../../..');
 const DOCS = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
 
-const TOP_LEVEL = readdirSync(ROOT).filter((name) => !['node_modules', 'dist', '.git'].includes(name));
+/** What the tools make at run time (.stack/, dist/, …): ignored by git, absent from a fresh clone. */
+const GENERATED = readFileSync(join(ROOT, '.gitignore'), 'utf8').split('\n').map((l) => l.trim().replace(/\/$/, '')).filter((l) => /^[\w.-]+$/.test(l));
+const TOP_LEVEL = readdirSync(ROOT).filter((name) => !['.git', ...GENERATED].includes(name));
 const TOP_DIRS = TOP_LEVEL.filter((name) => statSync(join(ROOT, name)).isDirectory());
 const TOP_FILES = TOP_LEVEL.filter((name) => !TOP_DIRS.includes(name));
 /** A path into this repository: starts with one of its top-level folders, or is one of its top-level files. */

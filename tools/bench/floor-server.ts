@@ -1,0 +1,86 @@
+/**
+ * The floors under the service, for `npm run bench:write` (BENCH_FLOOR): POST /books behind
+ * nothing but node:http — no Koa, no body parser, no validation library, no logging or
+ * metrics — on a pool of the service's size, with the same three round trips (BEGIN, the
+ * service's own statement, COMMIT). Not a product component.
+ *  - FLOOR_DB=pg: the statement through node-postgres. What any Node.js service doing this
+ *    transaction pays.
+ *  - FLOOR_DB=sequelize: the service's own BookStore.add (Sequelize's managed transaction,
+ *    the outbox append). The service's cost above this one is its HTTP edge.
+ *
+ *   DATABASE_URL=… PORT=… FLOOR_DB=pg|sequelize node --import tsx tools/bench/floor-server.ts
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, IncomingMessage, ServerResponse } from 'node:http';
+import { Pool } from 'pg';
+import { ADD_BOOK } from '../../service/src/books/statements';
+import { BookStore } from '../../service/src/books/book-store';
+import { bindPositional } from '../../service/src/db/bind';
+import { createSequelize } from '../../service/src/db/sequelize';
+import { Outbox } from '../../service/src/outbox/outbox';
+
+const url = process.env.DATABASE_URL!;
+const poolMax = 10;
+type NewBook = { title: string; author: string; price: number };
+
+function throughPg(): (book: NewBook) => Promise<unknown> {
+  const pool = new Pool({ connectionString: url, max: poolMax });
+  return async (book) => {
+    const { text, values } = bindPositional(ADD_BOOK, { ...book, eventId: randomUUID(), traceparent: null });
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query<{ payload: unknown }>(text, values);
+      await client.query('COMMIT');
+      return rows[0].payload;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  };
+}
+
+function throughBookStore(): (book: NewBook) => Promise<unknown> {
+  const sequelize = createSequelize({ url, poolMax });
+  const store = new BookStore(sequelize, new Outbox(sequelize, { retentionSeconds: 3600, cleanupIntervalSeconds: 60, cleanupBatchSize: 1000 }));
+  return async (book) => (await store.add(book)).book;
+}
+
+const addToDatabase = process.env.FLOOR_DB === 'sequelize' ? throughBookStore() : throughPg();
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
+}
+
+async function addBook(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const input = JSON.parse(await readBody(req)) as Partial<NewBook>;
+  if (typeof input.title !== 'string' || typeof input.author !== 'string' || typeof input.price !== 'number') {
+    return send(res, 400, { title: 'invalid book' });
+  }
+  send(res, 201, await addToDatabase({ title: input.title, author: input.author, price: input.price }));
+}
+
+const server = createServer((req, res) => {
+  if (req.method === 'POST' && req.url === '/books') {
+    addBook(req, res).catch((error: unknown) => send(res, 500, { title: String(error) }));
+  } else if (req.url === '/readyz') {
+    send(res, 200, { status: 'ok' });
+  } else {
+    send(res, 404, { title: 'not found' });
+  }
+});
+server.keepAliveTimeout = 65_000;
+server.listen(Number(process.env.PORT), '127.0.0.1');
+process.once('SIGTERM', () => server.close(() => process.exit(0)));
