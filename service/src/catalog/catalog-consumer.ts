@@ -79,12 +79,20 @@ export class CatalogConsumer {
     return this.joined && !this.stopping;
   }
 
+  /**
+   * Connects and joins the group. A Kafka that does not answer yet (a pod started before the
+   * broker) is waited for like a crash: in the background, not ready meanwhile.
+   */
   async start(): Promise<void> {
-    await Promise.all([this.producer.connect(), this.admin.connect()]);
-    await this.consume();
+    try {
+      await this.consume();
+    } catch (error) {
+      void this.restartAfterCrash(error as Error);
+    }
   }
 
   private async consume(): Promise<void> {
+    await Promise.all([this.producer.connect(), this.admin.connect()]);
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.config.topic, fromBeginning: true });
     await this.consumer.run({
@@ -97,16 +105,16 @@ export class CatalogConsumer {
 
   /**
    * kafkajs restarts the consumer itself after most failures, but not after some (a broker
-   * gone for longer than its retries, e.g. a pod being replaced): then it is started again
-   * here, with backoff, rather than the process exiting into a crash loop. Nothing is lost
-   * either way (offsets are committed only after the read model). Gives up, and the process
-   * exits, when it has not been running for RESTART_GIVE_UP_MS.
+   * gone for longer than its retries, e.g. a pod being replaced), nor after a first connection
+   * that fails: then it is started again here, with backoff, rather than the process exiting
+   * into a crash loop. Nothing is lost either way (offsets are committed only after the read
+   * model). Gives up, and the process exits, when it has not been running for RESTART_GIVE_UP_MS.
    */
   private async restartAfterCrash(error: Error): Promise<void> {
     const since = Date.now();
     let delay = 1_000;
     for (;;) {
-      this.logger.warn({ err: error, retryInMs: delay }, 'the consumer stopped on an error; starting it again');
+      this.logger.warn({ err: error, retryInMs: delay }, 'the consumer is not running (Kafka failed it); starting it again');
       await sleep(delay);
       if (this.stopping) return;
       try {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
 import { Kafka, logLevel } from 'kafkajs';
 import { withClient } from '../../../tools/stack/database';
 import { TopicReader } from '../../../tools/stack/topic-reader';
@@ -153,6 +154,21 @@ describe('the book-catalog read model', () => {
     const metrics = await consumerMetrics(stack);
     expect(total(metrics, 'catalog_events_dead_lettered_total')).toBe(deadBefore);
     await expectEventually(async () => total(await consumerMetrics(stack), 'catalog_consumer_lag'), 0);
+  });
+
+  it('started while Kafka does not answer, it waits in-process (not ready, no exit) and consumes once the broker is back', async () => {
+    const { stack } = fixture;
+    const consumer = stack.consumer!;
+    await consumer.stop();
+    await stack.kafka.kill();
+    const logFrom = statSync(consumer.logFile).size;
+    // start() fails if the process exits, and resolves once /readyz says 200 (within 60 s).
+    const started = consumer.start();
+    await expectEventually(() => Promise.resolve(readFileSync(consumer.logFile, 'utf8').slice(logFrom).includes('starting it again')), true, 45_000);
+    await stack.kafka.start();
+    await started;
+    await addBooks(20, 'late-start', 2);
+    await waitForReadModel(stack, { inbox: await inboxExpected() });
   });
 });
 
