@@ -33,12 +33,17 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  *   the event contract are dead-lettered at once (retrying cannot change them).
  * - Stopping (SIGTERM) finishes the transaction under way, commits, leaves the group.
  */
+/** The kafkajs clients of one run of the consumer; replaced as a whole when it is started again. */
+interface KafkaClients {
+  consumer: Consumer;
+  producer: Producer;
+  admin: Admin;
+  dlq: DeadLetterQueue;
+}
+
 export class CatalogConsumer {
   readonly metrics: ConsumerMetrics;
-  private readonly consumer: Consumer;
-  private readonly producer: Producer;
-  private readonly admin: Admin;
-  private readonly dlq: DeadLetterQueue;
+  private clients: KafkaClients;
   private joined = false;
   private stopping = false;
 
@@ -48,7 +53,13 @@ export class CatalogConsumer {
     private readonly logger: Logger,
     private readonly onFatal: (error: Error) => void = () => undefined,
   ) {
-    const kafkaLog = logger.child({ component: 'kafkajs' });
+    this.clients = this.createClients();
+    this.metrics = createConsumerMetrics(() => this.clients.admin, config.topic, config.groupId);
+  }
+
+  private createClients(): KafkaClients {
+    const { config } = this;
+    const kafkaLog = this.logger.child({ component: 'kafkajs' });
     const kafka = new Kafka({
       clientId: config.groupId,
       brokers: config.brokers,
@@ -60,18 +71,31 @@ export class CatalogConsumer {
       },
     });
     // A killed member is replaced after sessionTimeout; heartbeats go on during long retries (see eachBatch).
-    this.consumer = kafka.consumer({ groupId: config.groupId, sessionTimeout: 15_000, heartbeatInterval: 1_000, maxWaitTimeInMs: 500, allowAutoTopicCreation: false });
-    this.producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
-    this.admin = kafka.admin();
-    this.dlq = new DeadLetterQueue(this.producer, config.deadLetterTopic, config.groupId);
-    this.metrics = createConsumerMetrics(this.admin, config.topic, config.groupId);
-    const { GROUP_JOIN, CRASH, STOP, DISCONNECT } = this.consumer.events;
-    this.consumer.on(GROUP_JOIN, () => (this.joined = true));
-    for (const event of [STOP, DISCONNECT]) this.consumer.on(event, () => (this.joined = false));
-    this.consumer.on(CRASH, ({ payload }) => {
+    const consumer = kafka.consumer({ groupId: config.groupId, sessionTimeout: 15_000, heartbeatInterval: 1_000, maxWaitTimeInMs: 500, allowAutoTopicCreation: false });
+    const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+    const { GROUP_JOIN, CRASH, STOP, DISCONNECT } = consumer.events;
+    const current = () => this.clients?.consumer === consumer;
+    consumer.on(GROUP_JOIN, () => (this.joined = current()));
+    for (const event of [STOP, DISCONNECT]) consumer.on(event, () => current() && (this.joined = false));
+    consumer.on(CRASH, ({ payload }) => {
+      if (!current()) return;
       this.joined = false;
       if (!payload.restart && !this.stopping) void this.restartAfterCrash(payload.error);
     });
+    return { consumer, producer, admin: kafka.admin(), dlq: new DeadLetterQueue(producer, config.deadLetterTopic, config.groupId) };
+  }
+
+  /**
+   * New clients for a new start: kafkajs can keep a broker in its pool that it believes
+   * connected while the broker's pod is gone (no reset ever arrives from a vanished pod
+   * address), and then fails every request with "Broker not connected" for good (seen on
+   * the cluster after the broker pod was replaced).
+   */
+  private async replaceClients(): Promise<void> {
+    const old = this.clients;
+    this.clients = this.createClients();
+    const disconnected = Promise.allSettled([old.consumer.disconnect(), old.producer.disconnect(), old.admin.disconnect()]);
+    await Promise.race([disconnected, sleep(5_000)]);
   }
 
   /** Joined to the group and not stopping (readiness adds the database). */
@@ -92,10 +116,11 @@ export class CatalogConsumer {
   }
 
   private async consume(): Promise<void> {
-    await Promise.all([this.producer.connect(), this.admin.connect()]);
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topic: this.config.topic, fromBeginning: true });
-    await this.consumer.run({
+    const { consumer, producer, admin } = this.clients;
+    await Promise.all([producer.connect(), admin.connect()]);
+    await consumer.connect();
+    await consumer.subscribe({ topic: this.config.topic, fromBeginning: true });
+    await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 3,
@@ -118,6 +143,7 @@ export class CatalogConsumer {
       await sleep(delay);
       if (this.stopping) return;
       try {
+        await this.replaceClients();
         await this.consume();
         return;
       } catch (restartError) {
@@ -131,8 +157,9 @@ export class CatalogConsumer {
   /** Finishes the transaction under way, commits its offsets, leaves the group. Idempotent. */
   async stop(): Promise<void> {
     this.stopping = true;
-    await this.consumer.disconnect();
-    await Promise.all([this.producer.disconnect(), this.admin.disconnect()]);
+    const { consumer, producer, admin } = this.clients;
+    await consumer.disconnect();
+    await Promise.all([producer.disconnect(), admin.disconnect()]);
   }
 
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
@@ -219,12 +246,12 @@ export class CatalogConsumer {
     for (;;) {
       if (!alive()) return false;
       try {
-        await this.dlq.send({ message, topic, partition, reason, error, attempts });
+        await this.clients.dlq.send({ message, topic, partition, reason, error, attempts });
         this.metrics.deadLettered(reason);
-        this.logger.warn({ partition, offset: message.offset, reason, error, deadLetterTopic: this.dlq.topic }, 'record dead-lettered');
+        this.logger.warn({ partition, offset: message.offset, reason, error, deadLetterTopic: this.clients.dlq.topic }, 'record dead-lettered');
         return true;
       } catch (sendError) {
-        this.logger.warn({ err: sendError, retryInMs: delay }, `sending to ${this.dlq.topic} failed; retrying`);
+        this.logger.warn({ err: sendError, retryInMs: delay }, `sending to ${this.clients.dlq.topic} failed; retrying`);
         await this.pause(delay, alive);
         delay = Math.min(delay * 2, this.config.retryMaxMs);
       }

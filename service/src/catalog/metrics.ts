@@ -17,7 +17,8 @@ export interface ConsumerMetrics {
  * is read from Kafka on scrape, at most once a second; while Kafka is unreachable it keeps
  * its last values.
  */
-export function createConsumerMetrics(admin: Admin, topic: string, groupId: string): ConsumerMetrics {
+/** `admin()`: the consumer's current admin client (it replaces its clients when it restarts). */
+export function createConsumerMetrics(admin: () => Admin, topic: string, groupId: string): ConsumerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const processed = new Counter({ name: 'catalog_events_processed_total', help: 'Events applied to the read model, by type', labelNames: ['type'] as const, registers: [registry] });
@@ -54,7 +55,7 @@ export function createConsumerMetrics(admin: Admin, topic: string, groupId: stri
     },
   });
   const readLag = async () => {
-    for (const [partition, records] of await readConsumerLag(admin, topic, groupId)) lag.set({ partition: String(partition) }, records);
+    for (const [partition, records] of await readConsumerLag(admin(), topic, groupId)) lag.set({ partition: String(partition) }, records);
   };
 
   return {
