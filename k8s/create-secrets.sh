@@ -12,6 +12,8 @@ set -euo pipefail
 
 namespace="${BOOKS_NAMESPACE:-books}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# Skaffold passes the context of --kube-context to its hooks; by hand, kubectl's current context.
+kubectl() { command kubectl ${SKAFFOLD_KUBE_CONTEXT:+--context "$SKAFFOLD_KUBE_CONTEXT"} "$@"; }
 
 kubectl apply -f "${here}/namespace.yaml" >/dev/null
 

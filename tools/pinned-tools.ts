@@ -4,7 +4,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 
 /**
- * Pinned command-line tools (the manifests suite, deploy:local), built from the Go module proxy
+ * Pinned command-line tools (the manifests suite, the kind stage of .ci/run), built from the Go module proxy
  * (`go install`, no GitHub download) into a cache OUTSIDE the repository. The first
  * build takes a few minutes (helm is large); later runs find the binary and start at once.
  */

@@ -1,6 +1,6 @@
 import { clusterSkipReason, contextName, runSteps, stepOf, type Step } from './support/steps';
 
-// The deployed system on a real cluster (CI's kind job, or `npm run deploy:local` on any
+// The deployed system on a real cluster (CI's kind job after `skaffold run`, or a `helm install` on any
 // cluster): skipped, with the reason printed, when there is no Kubernetes context.
 const skipReason = clusterSkipReason('cluster e2e suite');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { helm, render } from './support/helm';
 import { KUBERNETES_VERSIONS } from './support/kubernetes-schemas';
@@ -129,6 +129,57 @@ describe('skaffold.yaml on re-runs', () => {
     const connect = allow.filter((a: any) => a.groupKind === 'KafkaConnect.kafka.strimzi.io');
     expect(connect).toHaveLength(1);
     expect(connect[0].labels ?? []).toEqual([]);
+  });
+});
+
+describe('skaffold.yaml profiles', () => {
+  const profile = (config: string, name: string) => byName.get(config)!.profiles.find((p: any) => p.name === name);
+
+  it('deploys in file order, with the service not requiring the platform (skaffold dev -m book-service leaves it alone)', () => {
+    expect(configs.map((c) => c.metadata.name)).toEqual(['strimzi-operator', 'platform', 'book-service']);
+    expect(byName.get('book-service')!.requires ?? []).toEqual([]);
+  });
+
+  it('switches skaffold dev to the dev target with file sync of sources the hook Jobs do not run', () => {
+    const dev = profile('book-service', 'dev');
+    expect(dev.activation).toEqual([{ command: 'dev' }]);
+    const patch = (path: string) => dev.patches.find((p: any) => p.path === path)?.value;
+    expect(patch('/build/artifacts/0/docker/target')).toBe('dev');
+    const stages = [...readFileSync(at('service/Dockerfile'), 'utf8').matchAll(/^FROM \S+(?: AS (\S+))?$/gm)].map((m) => m[1]);
+    expect(stages).toContain('dev');
+    expect(stages.at(-1)).toBeUndefined(); // the production image stays the default target
+    const rules: Array<{ src: string; dest: string }> = patch('/build/artifacts/0/sync').manual;
+    for (const rule of rules) {
+      expect(rule.dest).toBe('.');
+      expect(existsSync(at(rule.src.replace(/\/\*.*$/, '')))).toBe(true);
+      expect(rule.src).not.toMatch(/^service\/src\/(\*\*|db)/); // dist/ of the hook Jobs must be rebuilt for those
+    }
+    expect(rules.map((r) => r.src)).toContain('service/src/http/**');
+    expect(patch('/deploy/helm/releases/0/valuesFiles/-')).toBe('helm/book-service/values-dev.yaml');
+  });
+
+  it('runs the sources with tsx watch in both containers under values-dev.yaml, writable but otherwise as locked down', () => {
+    const values = ['helm/book-service/values-kind.yaml', 'helm/book-service/values-dev.yaml'].map(at);
+    const deployments = render({ release: 'book-service', namespace: 'books', values }).filter((o) => o.kind === 'Deployment');
+    expect(deployments).toHaveLength(2);
+    for (const d of deployments) {
+      const [container] = d.spec.template.spec.containers;
+      expect(container.command.slice(0, 3)).toEqual(['node', 'node_modules/tsx/dist/cli.mjs', 'watch']);
+      expect(existsSync(at(container.command.at(-1)))).toBe(true);
+      expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: false, runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    }
+    const production = render({ release: 'book-service', namespace: 'books', values: [values[0]] }).filter((o) => o.kind === 'Deployment');
+    const commands = production.map((d) => d.spec.template.spec.containers[0].command);
+    expect(commands).toContainEqual(['node', 'dist/consumer.js']);
+    expect(commands).toContainEqual(undefined); // the service: the image's CMD
+  });
+
+  it('takes the operator chart from STRIMZI_OPERATOR_CHART when it is set (air-gapped), and from the OCI registry otherwise', () => {
+    const airGapped = profile('strimzi-operator', 'air-gapped');
+    expect(airGapped.activation).toEqual([{ env: 'STRIMZI_OPERATOR_CHART=.+' }]);
+    expect(airGapped.patches).toContainEqual({ op: 'remove', path: '/deploy/helm/releases/0/remoteChart' });
+    expect(airGapped.patches).toContainEqual({ op: 'add', path: '/deploy/helm/releases/0/chartPath', value: '{{.STRIMZI_OPERATOR_CHART}}' });
+    expect(byName.get('strimzi-operator')!.deploy.helm.releases[0].remoteChart).toMatch(/^oci:\/\//);
   });
 });
 

@@ -36,30 +36,41 @@ describe('.github/workflows/ci.yaml', () => {
     expect(runs('test')).toMatch(/^bash \.ci\/run$/m);
   });
 
-  it('brings the system up on kind and runs the same cluster layer as .ci/cluster-stage.sh in the kind job', () => {
-    const kind = steps('kind').find((s) => String(s.uses).startsWith('helm/kind-action@'));
-    expect(kind.with.config).toBe('kind-config.yaml');
-    const script = runs('kind');
-    const stage = readFileSync(join(REPO_ROOT, '.ci/cluster-stage.sh'), 'utf8');
-    expect(stage).toMatch(/npm run --silent test:cluster/);
-    const order = ['skaffold run', 'npm run test:cluster', 'npm run status'].map((s) => script.indexOf(s));
+  it('runs .ci/kind-job.sh in the kind job, the script .ci/run runs through .ci/kind-stage.sh', () => {
+    expect(runs('kind')).toMatch(/^bash \.ci\/kind-job\.sh$/m);
+    expect(readFileSync(join(REPO_ROOT, '.ci/kind-stage.sh'), 'utf8')).toMatch(/^bash \.ci\/kind-job\.sh$/m);
+    expect(readFileSync(join(REPO_ROOT, '.ci/run'), 'utf8')).toMatch(/bash \.ci\/kind-stage\.sh/);
+  });
+
+  it('has the kind job create the cluster from kind-config.yaml, then skaffold run, the dev loop, the cluster layer and status, in that order', () => {
+    const script = readFileSync(join(REPO_ROOT, '.ci/kind-job.sh'), 'utf8');
+    const order = [
+      'kind create cluster --config kind-config.yaml',
+      'skaffold run --status-check=true --kube-context "$context"',
+      'npm run --silent test:dev-loop',
+      'npm run --silent test:cluster',
+      'npm run --silent status',
+    ].map((s) => script.indexOf(s));
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
   });
 
-  it('uses a kubectl within one minor version of the kind node (kind-action would pick its own default)', () => {
-    const kind = steps('kind').find((s) => String(s.uses).startsWith('helm/kind-action@'));
-    const node = /^v1\.(\d+)\./.exec(String(kind.with.node_image ?? '').split(':')[1] ?? 'v1.34.');
-    expect(String(kind.with.version)).toBe('v0.30.0'); // its default node image is Kubernetes 1.34
-    const kubectl = /^v1\.(\d+)\.\d+$/.exec(String(kind.with.kubectl_version));
+  it('installs kind v0.30.0 and a kubectl within one minor version of its node (Kubernetes 1.34)', () => {
+    const env = workflow.jobs.kind.env;
+    expect(env.KIND_VERSION).toBe('v0.30.0');
+    const kubectl = /^v1\.(\d+)\.\d+$/.exec(String(env.KUBECTL_VERSION));
     expect(kubectl).not.toBeNull();
-    expect(Math.abs(Number(kubectl![1]) - Number(node![1]))).toBeLessThanOrEqual(1);
+    expect(Math.abs(Number(kubectl![1]) - 34)).toBeLessThanOrEqual(1);
+    expect(runs('kind')).toContain('sigs.k8s.io/kind@${KIND_VERSION}');
+    expect(runs('kind')).toContain('/release/${KUBECTL_VERSION}/');
   });
 
   it('prints pod logs, events and the KafkaConnector status when the kind job fails', () => {
-    const diagnostics = steps('kind').find((s) => s.if === 'failure()');
-    expect(diagnostics.run).toMatch(/kubectl .*get events/);
-    expect(diagnostics.run).toMatch(/kubectl .*logs/);
-    expect(diagnostics.run).toMatch(/get kafkaconnector book-outbox-connector -o yaml/);
+    const script = readFileSync(join(REPO_ROOT, '.ci/kind-job.sh'), 'utf8');
+    const diagnostics = script.slice(script.indexOf('diagnostics() {'), script.indexOf('\n}\n', script.indexOf('diagnostics() {')));
+    expect(diagnostics).toMatch(/kubectl .*get events/);
+    expect(diagnostics).toMatch(/kubectl .*logs/);
+    expect(diagnostics).toMatch(/get kafkaconnector book-outbox-connector -o yaml/);
+    expect(script).toMatch(/\[ "\$code" = 0 \] \|\| diagnostics/);
   });
 });

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# The kind job: the users' flow on a kind cluster, the same script on GitHub (.github/workflows/ci.yaml,
+# job kind) and here (.ci/kind-stage.sh, called by .ci/run). Expects kind, skaffold, helm, kubectl
+# and a Docker engine on PATH, and node_modules installed (npm ci). Steps, each timed:
+#   1. kind create cluster --config kind-config.yaml (an existing cluster "books" is deleted first)
+#   2. images Skaffold does not build, preloaded into the node where the local engine has them
+#      (an air-gapped site; on a connected machine the node pulls them): tools/ops/kind-preload.sh
+#   3. skaffold run --status-check=true --kube-context kind-books
+#   4. npm run test:dev-loop: skaffold dev -m book-service --port-forward, one saved source file,
+#      the new answer on localhost:8000, Ctrl-C, and what is left behind
+#   5. skaffold run again (the service's release back, on the platform the dev session left)
+#   6. npm run test:cluster, then npm run status
+# On failure: nodes, pods, events, the Strimzi resources and every pod's logs.
+# KIND_JOB_KEEP_CLUSTER=1 keeps the cluster at the end (it is deleted otherwise).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cluster=books
+context=kind-$cluster
+export BOOKS_NAMESPACE=books
+
+step_started=$SECONDS
+timing() { printf '==> kind job: %s took %d s\n' "$1" "$((SECONDS - step_started))"; step_started=$SECONDS; }
+
+diagnostics() {
+  set +e
+  echo "==> kind job failed: diagnostics"
+  kubectl --context "$context" get nodes -o wide
+  kubectl --context "$context" get pods --all-namespaces -o wide
+  echo "--- events (books)"
+  kubectl --context "$context" --namespace books get events --sort-by=.lastTimestamp | tail -60
+  echo "--- KafkaConnector status"
+  kubectl --context "$context" --namespace books get kafkaconnector book-outbox-connector -o yaml
+  kubectl --context "$context" --namespace books get kafka,kafkanodepool,kafkaconnect,kafkatopic -o wide
+  for ns in books strimzi; do
+    for pod in $(kubectl --context "$context" --namespace "$ns" get pods -o name); do
+      echo "--- logs $ns/$pod"
+      kubectl --context "$context" --namespace "$ns" logs "$pod" --all-containers --prefix --tail=200
+      kubectl --context "$context" --namespace "$ns" logs "$pod" --all-containers --prefix --previous --tail=80 2>/dev/null
+    done
+  done
+}
+finish() {
+  local code=$?
+  [ "$code" = 0 ] || diagnostics
+  [ "${KIND_JOB_KEEP_CLUSTER:-}" = 1 ] || kind delete cluster --name "$cluster" >/dev/null 2>&1 || true
+  exit "$code"
+}
+
+for tool in kind skaffold helm kubectl docker; do
+  command -v "$tool" >/dev/null || { echo "kind job: $tool is not on PATH" >&2; exit 1; }
+done
+echo "$(kind version); skaffold $(skaffold version); helm $(helm version --template '{{.Version}}'); $(kubectl version --client | head -1)"
+
+kind delete cluster --name "$cluster" >/dev/null 2>&1 || true
+trap finish EXIT
+kind create cluster --config kind-config.yaml --wait 5m
+timing "kind create cluster"
+
+bash tools/ops/kind-preload.sh "$cluster"
+timing "preload of the images Skaffold does not build"
+
+skaffold run --status-check=true --kube-context "$context"
+timing "skaffold run"
+
+npm run --silent test:dev-loop
+timing "npm run test:dev-loop"
+
+skaffold run --status-check=true --kube-context "$context"
+timing "skaffold run after the dev session"
+
+npm run --silent test:cluster
+timing "npm run test:cluster"
+
+npm run --silent status
+timing "npm run status"
+echo "pods after the cluster layer:"
+kubectl --context "$context" get pods -A -o custom-columns='NAMESPACE:.metadata.namespace,NAME:.metadata.name,STATUS:.status.phase,RESTARTS:.status.containerStatuses[*].restartCount'
