@@ -51,6 +51,14 @@ for tool in kind skaffold helm kubectl docker; do
 done
 echo "$(kind version); skaffold $(skaffold version); helm $(helm version --template '{{.Version}}'); $(kubectl version --client | head -1)"
 
+# CI asks no question and reports nothing home: Skaffold's usage metrics off in a global config of
+# the job's own (the first run would otherwise switch them on in ~/.skaffold/config), no update check.
+if [ -z "${SKAFFOLD_CONFIG:-}" ]; then
+  export SKAFFOLD_CONFIG; SKAFFOLD_CONFIG=$(mktemp)
+  printf 'global:\n  collect-metrics: false\n' >"$SKAFFOLD_CONFIG"
+fi
+export SKAFFOLD_UPDATE_CHECK=false
+
 kind delete cluster --name "$cluster" >/dev/null 2>&1 || true
 trap finish EXIT
 kind create cluster --config kind-config.yaml --wait 5m

@@ -37,7 +37,5 @@ ln -s "$(readlink -f "$skaffold_bin")" "$tools_bin/skaffold"
 # bin/kind first: the wrapper with the docker shim this VM needs; then kind's kubectl v1.34.4.
 export PATH="$shared/local-kind/bin:$kind_cache/bin:$tools_bin:$PATH"
 export STRIMZI_OPERATOR_CHART=$operator_chart
-# No look for a newer Skaffold on the internet.
-export SKAFFOLD_UPDATE_CHECK=false
 
 bash .ci/kind-job.sh

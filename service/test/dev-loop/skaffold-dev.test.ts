@@ -84,10 +84,11 @@ const reason = skipReason();
       if (skaffold!.exitCode !== null) throw new Error(`skaffold dev exited (${skaffold!.exitCode}):\n${tail()}`);
     };
 
-    await waitFor('/docs on localhost:8000', 15 * 60_000, async () => (alive(), (await get('/docs'))?.status === 200), {
-      intervalMs: 1_000,
-      detail: tail,
-    });
+    // Skaffold notes the files' state when it starts watching: an edit before that line goes unseen.
+    await waitFor('/docs on localhost:8000 and Skaffold watching', 15 * 60_000, async () => {
+      alive();
+      return output.includes('Watching for changes') && (await get('/docs'))?.status === 200;
+    }, { intervalMs: 1_000, detail: tail });
     const firstDeploy = Date.now() - started;
     const command = kubectl('get', 'deployment', 'book-service', '-o', 'jsonpath={.spec.template.spec.containers[0].command}').output;
     expect(command).toContain('watch'); // the dev values: tsx watch on the sources
