@@ -17,12 +17,22 @@ export function serviceReadiness(sequelize: Sequelize, lifecycle: Lifecycle): Re
   };
 }
 
-export async function databaseReachable(sequelize: Sequelize): Promise<boolean> {
+/**
+ * How long readiness waits for `SELECT 1`: under the probes' 2 s timeout. A pooled connection to a
+ * PostgreSQL pod that is gone (its address blackholed, as on kind) gets no answer and no reset, so
+ * the query would hang for minutes; unanswered in time counts as unavailable.
+ */
+export const READINESS_QUERY_TIMEOUT_MS = 1_500;
+
+export async function databaseReachable(sequelize: Sequelize, timeoutMs = READINESS_QUERY_TIMEOUT_MS): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const unanswered = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
   try {
-    await sequelize.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
+    return await Promise.race([sequelize.query('SELECT 1').then(() => true, () => false), unanswered]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -114,11 +114,12 @@ async function main(): Promise<void> {
     const statuses: Record<string, number> = {};
     const t = Date.now();
     // /readyz through the Service while PostgreSQL is away: 503 (database unavailable), then 200 again.
+    // Polled often: on kind the new pod can be serving within a couple of seconds.
     await waitFor('the service to answer 503 and then recover', 600_000, async () => {
-      const status = await fetch(`${service.url}/readyz`, { signal: AbortSignal.timeout(5_000) }).then((r) => r.status, () => 0);
+      const status = await fetch(`${service.url}/readyz`, { signal: AbortSignal.timeout(3_000) }).then((r) => r.status, () => 0);
       statuses[status] = (statuses[status] ?? 0) + 1;
       return statuses[503] && status === 200;
-    }, 1_000);
+    }, 200);
     outage = { statuses, recoveredAfterMs: Date.now() - t };
     const readyAfterMs = await readyAgain(cluster, 'postgres', uid);
     faults.push({ fault: 'postgres', pod, atSeconds, readyAfterMs });
