@@ -10,7 +10,9 @@
 #      the new answer on localhost:8000, Ctrl-C, and what is left behind
 #   5. skaffold run again (the service's release back, on the platform the dev session left)
 #   6. npm run test:cluster, then npm run status
-# On failure: nodes, pods, events, the Strimzi resources and every pod's logs.
+# Each step has a time limit (timeout), so a stuck step fails the job with diagnostics instead of
+# running into the CI's own limit. On failure: nodes, pods, events, the Strimzi resources and every
+# pod's logs.
 # KIND_JOB_KEEP_CLUSTER=1 keeps the cluster at the end (it is deleted otherwise).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,6 +45,7 @@ finish() {
   local code=$?
   [ "$code" = 0 ] || diagnostics
   [ "${KIND_JOB_KEEP_CLUSTER:-}" = 1 ] || kind delete cluster --name "$cluster" >/dev/null 2>&1 || true
+  [ -z "$own_skaffold_config" ] || rm -f "$own_skaffold_config"
   exit "$code"
 }
 
@@ -53,8 +56,10 @@ echo "$(kind version); skaffold $(skaffold version); helm $(helm version --templ
 
 # CI asks no question and reports nothing home: Skaffold's usage metrics off in a global config of
 # the job's own (the first run would otherwise switch them on in ~/.skaffold/config), no update check.
+own_skaffold_config=
 if [ -z "${SKAFFOLD_CONFIG:-}" ]; then
-  export SKAFFOLD_CONFIG; SKAFFOLD_CONFIG=$(mktemp)
+  own_skaffold_config=$(mktemp)
+  export SKAFFOLD_CONFIG=$own_skaffold_config
   printf 'global:\n  collect-metrics: false\n' >"$SKAFFOLD_CONFIG"
 fi
 export SKAFFOLD_UPDATE_CHECK=false
@@ -67,19 +72,19 @@ timing "kind create cluster"
 bash tools/ops/kind-preload.sh "$cluster"
 timing "preload of the images Skaffold does not build"
 
-skaffold run --status-check=true --kube-context "$context"
+timeout --kill-after=30s 20m skaffold run --status-check=true --kube-context "$context"
 timing "skaffold run"
 
-npm run --silent test:dev-loop
+timeout --kill-after=30s 15m npm run --silent test:dev-loop
 timing "npm run test:dev-loop"
 
-skaffold run --status-check=true --kube-context "$context"
+timeout --kill-after=30s 20m skaffold run --status-check=true --kube-context "$context"
 timing "skaffold run after the dev session"
 
-npm run --silent test:cluster
+timeout --kill-after=30s 50m npm run --silent test:cluster
 timing "npm run test:cluster"
 
-npm run --silent status
+timeout --kill-after=30s 5m npm run --silent status
 timing "npm run status"
 echo "pods after the cluster layer:"
 kubectl --context "$context" get pods -A -o custom-columns='NAMESPACE:.metadata.namespace,NAME:.metadata.name,STATUS:.status.phase,RESTARTS:.status.containerStatuses[*].restartCount'

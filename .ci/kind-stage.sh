@@ -13,8 +13,7 @@ cd "$(dirname "$0")/.."
 shared=${SHARED_DIR:-$(cd .. && pwd)/shared}
 kind_cache=${LOCAL_KIND_CACHE:-$HOME/.cache/local-kind}
 skaffold_bin=${LK8S_CACHE:-$HOME/.cache/local-k8s}/skaffold
-strimzi_version=$(sed -n '/strimzi-kafka-operator$/,/version:/s/^ *version: \([0-9.]*\)$/\1/p' skaffold.yaml)
-kafka_version=$(sed -n 's/^ *version: \([0-9.]*\)$/\1/p' strimzi/kafka.yaml | head -1)
+strimzi_version=$(bash tools/ops/platform-images.sh | sed -n 's#.*/operator:##p')
 operator_chart=${STRIMZI_OPERATOR_CHART:-${LK8S_STRIMZI_CACHE:-$HOME/.cache/local-k8s-strimzi}/strimzi-src-$strimzi_version/packaging/helm-charts/helm3/strimzi-kafka-operator}
 
 skip() { echo "SKIPPED: the kind stage: $*"; exit 0; }
@@ -22,7 +21,7 @@ docker info >/dev/null 2>&1 || skip "no Docker engine for kind"
 [ -x "$shared/local-kind/bin/kind" ] || skip "no ../shared/local-kind to build kind from"
 [ -x "$kind_cache/bin/kind" ] || skip "kind and its node image are not built here (run $shared/local-kind/build-node-image.sh once, about 35 minutes)"
 [ -x "$skaffold_bin" ] || skip "Skaffold is not built here (see $shared/local-k8s/build-skaffold.sh, about 22 minutes)"
-for image in "quay.io/strimzi/operator:$strimzi_version" "quay.io/strimzi/kafka:$strimzi_version-kafka-$kafka_version"; do
+for image in $(bash tools/ops/platform-images.sh | grep /strimzi/); do
   docker image inspect "$image" >/dev/null 2>&1 || skip "$image is not built (see $shared/local-k8s/strimzi/README.md)"
 done
 [ -f "$operator_chart/Chart.yaml" ] || skip "no local copy of the Strimzi $strimzi_version operator chart at $operator_chart"

@@ -4,11 +4,11 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 
 /**
- * Pinned command-line tools (the manifests suite, the kind stage of .ci/run), built from the Go module proxy
+ * Pinned command-line tools (the manifests suite, the cluster stages of .ci/run), built from the Go module proxy
  * (`go install`, no GitHub download) into a cache OUTSIDE the repository. The first
  * build takes a few minutes (helm is large); later runs find the binary and start at once.
  */
-export const TOOLS: Record<'helm' | 'actionlint', { module: string; version: string; ldflags: string[] }> = {
+export const TOOLS: Record<'helm' | 'actionlint' | 'registry', { module: string; version: string; ldflags: string[] }> = {
   helm: {
     module: 'helm.sh/helm/v3/cmd/helm',
     version: 'v3.22.0',
@@ -26,6 +26,12 @@ export const TOOLS: Record<'helm' | 'actionlint', { module: string; version: str
   actionlint: {
     module: 'github.com/rhysd/actionlint/cmd/actionlint',
     version: 'v1.7.12',
+    ldflags: [],
+  },
+  // distribution's registry: the private image registry of .ci/local-k8s-stage.sh
+  registry: {
+    module: 'github.com/distribution/distribution/v3/cmd/registry',
+    version: 'v3.0.0',
     ldflags: [],
   },
 };

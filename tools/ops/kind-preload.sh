@@ -7,12 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 cluster=${1:-books}
-strimzi=$(sed -n '/strimzi-kafka-operator$/,/version:/s/^ *version: \([0-9.]*\)$/\1/p' skaffold.yaml)
-kafka=$(sed -n 's/^ *version: \([0-9.]*\)$/\1/p' strimzi/kafka.yaml | head -1)
-registry=${STRIMZI_IMAGE_REGISTRY:-quay.io}/${STRIMZI_IMAGE_REPOSITORY:-strimzi}
-images=("$registry/operator:$strimzi" "$registry/kafka:$strimzi-kafka-$kafka")
-images+=($(sed -n 's/^ *image: \(.*\)$/\1/p' k8s/postgres-statefulset.yaml))
-for image in "${images[@]}"; do
+for image in $(bash tools/ops/platform-images.sh); do
   if docker image inspect "$image" >/dev/null 2>&1; then
     kind load docker-image "$image" --name "$cluster"
   else

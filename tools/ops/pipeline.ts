@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type * as K8s from '@kubernetes/client-node';
 import { parse } from 'yaml';
-import { pollUntil } from '../stack/processes';
+import { pollUntil, withTimeout } from '../stack/processes';
 import { deadLetterTopicResource, kafkaConnectorResource, kafkaConnectResource, kafkaResource, kafkaTopicResource } from '../stack/strimzi-resources';
 
 /**
@@ -12,7 +12,10 @@ import { deadLetterTopicResource, kafkaConnectorResource, kafkaConnectResource, 
  * the event topic, the service and the consumer. Loads @kubernetes/client-node (ESM-only) on demand.
  */
 export interface Names {
+  /** The chart's release: the service and the consumer (BOOKS_NAMESPACE). */
   namespace: string;
+  /** Kafka, Kafka Connect, the KafkaConnector and the KafkaTopics: the chart's cdc.namespace (CDC_NAMESPACE, default the release's). */
+  cdcNamespace: string;
   kafka: string;
   connect: string;
   connector: string;
@@ -32,6 +35,7 @@ function chartConsumerGroup(): string {
 
 export const DEFAULT_NAMES: Names = {
   namespace: process.env.BOOKS_NAMESPACE || 'books',
+  cdcNamespace: process.env.CDC_NAMESPACE || process.env.BOOKS_NAMESPACE || 'books',
   // The names strimzi/ gives them: the same files the local stack and the cluster run.
   kafka: kafkaResource().metadata.name,
   connect: kafkaConnectResource().metadata.name,
@@ -117,7 +121,7 @@ export interface CheckOptions {
 
 /** One check per part of the pipeline, in the order data flows through them. */
 export async function pipelineChecks(cluster: Cluster, names: Names = DEFAULT_NAMES, options: CheckOptions = {}): Promise<Check[]> {
-  const ns = names.namespace;
+  const ns = names.cdcNamespace;
   const [kafka, connect, connector, topic] = await Promise.all([
     strimzi(cluster, ns, 'kafkas', names.kafka),
     strimzi(cluster, ns, 'kafkaconnects', names.connect),
@@ -176,7 +180,7 @@ async function consumerChecks(cluster: Cluster, names: Names, options: CheckOpti
   const absent: Check = { name: `Deployment ${names.consumer}`, ok: true, warn: true, detail: 'not deployed (consumer.enabled=false?)' };
   const deployment = await deploymentReadiness(cluster, names.namespace, names.consumer, 8001, absent);
   if (deployment === absent) return [deployment];
-  const dlq = await strimzi(cluster, names.namespace, 'kafkatopics', names.deadLetterTopic);
+  const dlq = await strimzi(cluster, names.cdcNamespace, 'kafkatopics', names.deadLetterTopic);
   const checks = [deployment, topicReadiness(names.deadLetterTopic, dlq)];
   if (options.describeConsumer) {
     const groups = await describeGroups(cluster, names);
@@ -298,7 +302,7 @@ export function consoleConsumerCommand(topic: string, timeoutMs: number): string
 
 async function runningBroker(cluster: Cluster, names: Names): Promise<string> {
   const pods = await cluster.core.listNamespacedPod({
-    namespace: names.namespace,
+    namespace: names.cdcNamespace,
     labelSelector: `strimzi.io/cluster=${names.kafka},strimzi.io/broker-role=true`,
   });
   const broker = pods.items.find((p) => p.status?.phase === 'Running')?.metadata?.name;
@@ -306,21 +310,28 @@ async function runningBroker(cluster: Cluster, names: Names): Promise<string> {
   return broker;
 }
 
-/** Runs a command in the kafka container of a broker pod; resolves with its output once `done(err)` or success says so. */
-async function execInBroker(cluster: Cluster, names: Names, command: string[], done: (stderr: string) => boolean = () => false) {
+/**
+ * Runs a command in the kafka container of a broker pod; resolves with its output once `done(err)`
+ * or success says so. An exec stream can go silent without a status (its connection dropped):
+ * after `timeoutMs` it is closed and the call fails.
+ */
+async function execInBroker(cluster: Cluster, names: Names, command: string[], done: (stderr: string) => boolean = () => false, timeoutMs = 120_000) {
   const broker = await runningBroker(cluster, names);
+  const tool = command.find((c) => c.startsWith('/opt/kafka/bin/')) ?? command[0];
   let out = '';
   let err = '';
   const sink = (append: (s: string) => void) =>
     new Writable({ write(chunk, _enc, next) { append(chunk.toString()); next(); } });
-  await new Promise<void>((resolve, reject) => {
+  let socket: { close: () => void } | undefined;
+  const finished = new Promise<void>((resolve, reject) => {
     new cluster.k8s.Exec(cluster.kc)
-      .exec(names.namespace, broker, 'kafka', command, sink((s) => (out += s)), sink((s) => (err += s)), null, false, (status) => {
+      .exec(names.cdcNamespace, broker, 'kafka', command, sink((s) => (out += s)), sink((s) => (err += s)), null, false, (status) => {
         if (status.status === 'Success' || done(err)) resolve();
-        else reject(new Error(`${command.find((c) => c.startsWith('/opt/kafka/bin/')) ?? command[0]} failed: ${status.message ?? ''} ${err.slice(-500)}`));
+        else reject(new Error(`${tool} failed: ${status.message ?? ''} ${err.slice(-500)}`));
       })
-      .catch(reject);
+      .then((ws) => (socket = ws), reject);
   });
+  await withTimeout(`${tool} in pod ${broker}`, finished, timeoutMs, () => socket?.close());
   return { out, err };
 }
 
@@ -457,7 +468,7 @@ export async function waitForPipeline(cluster: Cluster, timeoutMs: number, log: 
     if (summary !== last) log(checks);
     last = summary;
     return checks.every((c) => c.ok);
-  }, { intervalMs: 5000 });
+  }, { intervalMs: 5000, attemptTimeoutMs: 120_000 });
   if (checks.length === 0) throw lastError instanceof Error ? lastError : new Error('could not read the pipeline from the cluster');
   return checks;
 }
@@ -478,7 +489,10 @@ async function podOfService(cluster: Cluster, namespace: string, name: string): 
  */
 export async function portForward(cluster: Cluster, namespace: string, pod: () => Promise<string>, port: number): Promise<{ url: string; port: number; close: () => Promise<void> }> {
   const forward = new cluster.k8s.PortForward(cluster.kc);
+  const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
     // A pod that goes away resets its streams: that ends this connection, not the process.
     socket.on('error', () => socket.destroy());
     pod()
@@ -490,7 +504,13 @@ export async function portForward(cluster: Cluster, namespace: string, pod: () =
   return {
     url: `http://127.0.0.1:${local}`,
     port: local,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    // server.close() alone waits for every open connection, and a client's keep-alive connection
+    // (or one whose response body was never read) stays open: close them too.
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      }),
   };
 }
 
@@ -521,9 +541,8 @@ export interface ConsumedRecord {
  * options would start a second broker-sized JVM inside the broker's memory limit.
  */
 export async function consumeTopic(cluster: Cluster, timeoutMs: number, names: Names = DEFAULT_NAMES): Promise<ConsumedRecord[]> {
-  const { out } = await execInBroker(cluster, names, consoleConsumerCommand(names.topic, timeoutMs), (err) =>
-    /TimeoutException|Processed a total/.test(err),
-  );
+  const done = (err: string) => /TimeoutException|Processed a total/.test(err);
+  const { out } = await execInBroker(cluster, names, consoleConsumerCommand(names.topic, timeoutMs), done, timeoutMs + 120_000);
   return parseConsoleRecords(out);
 }
 

@@ -35,7 +35,8 @@ async function main(): Promise<number> {
     return 2;
   }
   const { connect, pipelineChecks, DEFAULT_NAMES } = await import('./pipeline');
-  console.log(`context ${context.context} (${context.server}), namespace ${DEFAULT_NAMES.namespace}`);
+  const namespaces = DEFAULT_NAMES.cdcNamespace === DEFAULT_NAMES.namespace ? `namespace ${DEFAULT_NAMES.namespace}` : `namespaces ${DEFAULT_NAMES.namespace} (the release) and ${DEFAULT_NAMES.cdcNamespace} (Kafka, Connect)`;
+  console.log(`context ${context.context} (${context.server}), ${namespaces}`);
   let checks;
   try {
     checks = await pipelineChecks(await connect(), DEFAULT_NAMES, { describeTopic: true, describeConsumer: true });

@@ -1,4 +1,5 @@
 import type { ContainerRuntimeClient } from 'testcontainers';
+import { withTimeout } from './processes';
 
 /** Image names the tools run; each can point at a mirror or another tag. */
 export const POSTGRES_IMAGE = process.env.BOOK_POSTGRES_IMAGE ?? 'postgres:15';
@@ -7,14 +8,6 @@ const RYUK_IMAGE = process.env.RYUK_CONTAINER_IMAGE ?? 'testcontainers/ryuk:0.14
 const ANSWER_TIMEOUT_MS = 10_000;
 
 export type EngineCheck = { usable: true; client: ContainerRuntimeClient } | { usable: false; reason: string };
-
-function withTimeout<T>(what: string, promise: Promise<T>, ms = ANSWER_TIMEOUT_MS): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 function firstLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
@@ -27,7 +20,7 @@ async function imageReason(client: ContainerRuntimeClient, name: string): Promis
   const image = ImageName.fromString(name);
   if (await client.image.exists(image)) return undefined;
   try {
-    await withTimeout(`registry lookup of ${name}`, client.container.dockerode.getImage(image.string).distribution());
+    await withTimeout(`registry lookup of ${name}`, client.container.dockerode.getImage(image.string).distribution(), ANSWER_TIMEOUT_MS);
     return undefined;
   } catch (error) {
     return `image ${name} is not present and cannot be pulled (${firstLine(error)})`;
@@ -42,7 +35,7 @@ export async function checkEngine(images: string[]): Promise<EngineCheck> {
   let client: ContainerRuntimeClient;
   try {
     const { getContainerRuntimeClient } = await import('testcontainers');
-    client = await withTimeout('container engine', getContainerRuntimeClient());
+    client = await withTimeout('container engine', getContainerRuntimeClient(), ANSWER_TIMEOUT_MS);
   } catch (error) {
     return { usable: false, reason: `no container engine answers (${firstLine(error)})` };
   }

@@ -14,6 +14,21 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * `promise`, or a rejection naming `what` once `ms` pass without an answer; `onTimeout` can
+ * release what the promise holds (a socket). The promise itself is left to settle on its own.
+ */
+export function withTimeout<T>(what: string, promise: Promise<T>, ms: number, onTimeout?: () => void): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      onTimeout?.();
+      reject(new Error(`${what}: no answer within ${ms} ms`));
+    }, ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** Thrown by a waitFor/pollUntil check to stop waiting at once (a process died, a connector FAILED). */
 export class StopWaiting extends Error {}
 
@@ -22,6 +37,11 @@ export interface PollOptions {
   intervalMs?: number;
   /** Called between checks, e.g. to log progress. */
   onPoll?: () => void;
+  /**
+   * A check that has not settled after this long counts as a failed attempt and polling goes on
+   * (a cluster call whose connection went silent would otherwise hold the loop past its deadline).
+   */
+  attemptTimeoutMs?: number;
 }
 
 export interface WaitOptions extends PollOptions {
@@ -43,7 +63,8 @@ export async function pollUntil<T>(
   let lastError: unknown;
   for (;;) {
     try {
-      const value = await check();
+      const attempt = Promise.resolve().then(check);
+      const value = options.attemptTimeoutMs ? await withTimeout('a check', attempt, options.attemptTimeoutMs) : await attempt;
       if (value) return { value: value as NonNullable<T> };
     } catch (error) {
       if (error instanceof StopWaiting) throw error;

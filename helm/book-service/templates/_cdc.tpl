@@ -19,7 +19,7 @@ overridden here.
 {{/* metadata of a Strimzi resource: the file's name, annotations and labels, plus ours. */}}
 {{- define "book-service.cdc.metadata" -}}
 {{- $labels := merge (dict "strimzi.io/cluster" .cluster) (include "book-service.labels" .root | fromYaml) (default dict .doc.metadata.labels) }}
-{{- $meta := dict "name" .doc.metadata.name "namespace" .root.Release.Namespace "labels" $labels }}
+{{- $meta := dict "name" .doc.metadata.name "namespace" (include "book-service.cdcNamespace" .root) "labels" $labels }}
 {{- with .doc.metadata.annotations }}
 {{- $_ := set $meta "annotations" . }}
 {{- end }}

@@ -289,7 +289,17 @@ expansion (so it must be URL-safe), and TLS as the service's (PGSSLMODE, PGSSLRO
 {{- include "book-service.caEnv" . }}
 {{- end }}
 
-{{/* KAFKA_BOOTSTRAP_SERVERS: the value, or Strimzi's plain internal listener of cdc.kafkaCluster. */}}
+{{/* Namespace of the Kafka and KafkaConnect clusters (cdc.namespace): the KafkaConnector and the KafkaTopics go there. */}}
+{{- define "book-service.cdcNamespace" -}}
+{{- default .Release.Namespace .Values.cdc.namespace }}
+{{- end }}
+
+{{/* KAFKA_BOOTSTRAP_SERVERS: the value, or Strimzi's plain internal listener of cdc.kafkaCluster (in cdc.namespace). */}}
 {{- define "book-service.kafkaBootstrapServers" -}}
-{{- default (printf "%s-kafka-bootstrap:9092" .Values.cdc.kafkaCluster) .Values.consumer.kafka.bootstrapServers }}
+{{- $ns := include "book-service.cdcNamespace" . }}
+{{- $host := printf "%s-kafka-bootstrap" .Values.cdc.kafkaCluster }}
+{{- if ne $ns .Release.Namespace }}
+{{- $host = printf "%s.%s.svc" $host $ns }}
+{{- end }}
+{{- default (printf "%s:9092" $host) .Values.consumer.kafka.bootstrapServers }}
 {{- end }}

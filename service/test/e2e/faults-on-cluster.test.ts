@@ -11,8 +11,8 @@ if (skipReason?.startsWith('it deletes')) process.stderr.write(`\ncluster fault 
   let steps = new Map<string, Step>();
 
   beforeAll(async () => {
-    steps = await runSteps('run-faults-on-cluster.ts');
-  }, 45 * 60_000);
+    steps = await runSteps('run-faults-on-cluster.ts', 25 * 60_000);
+  }, 26 * 60_000);
 
   it('deletes the Connect, broker and service pods under write load, waiting each time for the pipeline', () => {
     const { faults } = stepOf(steps, 'reconciliation');

@@ -10,8 +10,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
   const step = (name: string) => stepOf(steps, name);
 
   beforeAll(async () => {
-    steps = await runSteps('run-pipeline-e2e.ts');
-  }, 40 * 60_000);
+    steps = await runSteps('run-pipeline-e2e.ts', 20 * 60_000);
+  }, 21 * 60_000);
 
   it('has Kafka, the topic, Connect and the connector Ready, the connector and its task RUNNING', () => {
     const { checks } = step('pipeline');

@@ -65,6 +65,21 @@ describe('CDC resources of the chart', () => {
     expect(role.rules).toEqual([{ apiGroups: [''], resources: ['secrets'], resourceNames: ['book-db-cdc'], verbs: ['get'] }]);
   });
 
+  it('go to cdc.namespace, the namespace of Kafka and Connect, while the Secret and the pods stay in the release namespace', () => {
+    const objects = render({ ...VARIANTS.kind, namespace: 'books-app', set: [...VARIANTS.kind.set!, 'cdc.namespace=books'] });
+    const strimziKinds = objects.filter((o) => o.apiVersion.startsWith('kafka.strimzi.io/'));
+    expect(strimziKinds.map((o) => `${o.kind} ${o.metadata.namespace}`).sort()).toEqual(['KafkaConnector books', 'KafkaTopic books', 'KafkaTopic books']);
+    const others = objects.filter((o) => !o.apiVersion.startsWith('kafka.strimzi.io/'));
+    expect(new Set(others.map((o) => o.metadata.namespace))).toEqual(new Set(['books-app']));
+    const connector = strimziKinds.find((o) => o.kind === 'KafkaConnector')!;
+    expect(connector.spec.config['database.password']).toBe('${strimzisecrets:books-app/book-db-cdc:password}');
+    const binding = objects.find((o) => o.kind === 'RoleBinding')!;
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'book-connect-connect', namespace: 'books' }]);
+    const consumer = objects.find((o) => o.kind === 'Deployment' && o.metadata.name.endsWith('-consumer'))!;
+    const env = Object.fromEntries(consumer.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
+    expect(env.KAFKA_BOOTSTRAP_SERVERS).toBe('book-kafka-kafka-bootstrap.books.svc:9092');
+  });
+
   it('travel inside the packaged chart (helm package stores the linked content)', () => {
     const out = mkdtempSync(join(tmpdir(), 'book-chart-'));
     try {

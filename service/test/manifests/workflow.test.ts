@@ -55,6 +55,13 @@ describe('.github/workflows/ci.yaml', () => {
     expect([...order].sort((a, b) => a - b)).toEqual(order);
   });
 
+  it('gives every skaffold and npm step of the kind job a time limit, so a stuck step ends in diagnostics', () => {
+    const script = readFileSync(join(REPO_ROOT, '.ci/kind-job.sh'), 'utf8');
+    const steps = script.split('\n').filter((line) => /^(timeout .*)?(skaffold run|npm run)/.test(line));
+    expect(steps.length).toBeGreaterThanOrEqual(5);
+    for (const line of steps) expect(line).toMatch(/^timeout --kill-after=\d+s \d+m /);
+  });
+
   it('installs kind v0.30.0 and a kubectl within one minor version of its node (Kubernetes 1.34)', () => {
     const env = workflow.jobs.kind.env;
     expect(env.KIND_VERSION).toBe('v0.30.0');

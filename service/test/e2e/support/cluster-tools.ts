@@ -1,11 +1,18 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { helmBinary } from '../../../../tools/ops/helm';
+import { DEFAULT_NAMES } from '../../../../tools/ops/pipeline';
 import { waitFor } from '../../../../tools/stack/processes';
 
 /** Helpers of the cluster runs: the user's own commands (kubectl, helm, npm run status), run as a user would. */
 export const REPO_ROOT = join(__dirname, '../../../..');
-export const NAMESPACE = process.env.BOOKS_NAMESPACE || 'books';
+/** The chart's release: the service and the consumer. */
+export const NAMESPACE = DEFAULT_NAMES.namespace;
+/**
+ * The platform: Kafka, Connect and their Strimzi resources (the chart's cdc.namespace, CDC_NAMESPACE),
+ * and PostgreSQL, which this repository's k8s/ puts beside them. The release's namespace unless split.
+ */
+export const PLATFORM_NAMESPACE = DEFAULT_NAMES.cdcNamespace;
 export const RELEASE = process.env.BOOK_SERVICE_RELEASE || 'book-service';
 
 export interface Ran {
@@ -18,10 +25,15 @@ export function run(cmd: string, args: string[], timeoutMs = 300_000): Ran {
   return { code: r.status ?? -1, output: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? r.error.message : ''}` };
 }
 
-export function kubectl(...args: string[]): Ran {
-  const ran = run('kubectl', ['-n', NAMESPACE, ...args]);
-  if (ran.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${ran.output.trim()}`);
+export function kubectlIn(namespace: string, ...args: string[]): Ran {
+  const ran = run('kubectl', ['-n', namespace, ...args]);
+  if (ran.code !== 0) throw new Error(`kubectl -n ${namespace} ${args.join(' ')}: ${ran.output.trim()}`);
   return ran;
+}
+
+/** kubectl in the release's namespace. */
+export function kubectl(...args: string[]): Ran {
+  return kubectlIn(NAMESPACE, ...args);
 }
 
 export function helm(...args: string[]): Ran {

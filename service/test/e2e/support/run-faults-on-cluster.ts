@@ -4,7 +4,7 @@ import { prng, WriteLoad } from '../../../../tools/chaos/load';
 import { failures, formatReconciliation, readDatabase, reconcile, scopeToRun, type TopicRecord } from '../../../../tools/chaos/reconcile';
 import { connect, consumeTopic, DEFAULT_NAMES, portForward, portForwardToService, waitForPipeline, type Cluster } from '../../../../tools/ops/pipeline';
 import { pollUntil, waitFor } from '../../../../tools/stack/processes';
-import { kubectl, NAMESPACE } from './cluster-tools';
+import { kubectlIn, NAMESPACE, PLATFORM_NAMESPACE } from './cluster-tools';
 
 /**
  * Faults on the deployed cluster, under a steady mixed write load through a port-forward to
@@ -18,15 +18,15 @@ const started = Date.now();
 const log = (line: string) => process.stderr.write(`[faults ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const POD_OF: Record<string, string> = {
-  connect: `strimzi.io/cluster=${DEFAULT_NAMES.connect},strimzi.io/kind=KafkaConnect`,
-  broker: `strimzi.io/cluster=${DEFAULT_NAMES.kafka},strimzi.io/broker-role=true`,
-  service: 'app.kubernetes.io/name=book-service,app.kubernetes.io/component=api',
-  postgres: 'app.kubernetes.io/name=postgres',
+const POD_OF: Record<string, { namespace: string; selector: string }> = {
+  connect: { namespace: PLATFORM_NAMESPACE, selector: `strimzi.io/cluster=${DEFAULT_NAMES.connect},strimzi.io/kind=KafkaConnect` },
+  broker: { namespace: PLATFORM_NAMESPACE, selector: `strimzi.io/cluster=${DEFAULT_NAMES.kafka},strimzi.io/broker-role=true` },
+  service: { namespace: NAMESPACE, selector: 'app.kubernetes.io/name=book-service,app.kubernetes.io/component=api' },
+  postgres: { namespace: PLATFORM_NAMESPACE, selector: 'app.kubernetes.io/name=postgres' },
 };
 
 async function adminUrl(cluster: Cluster, port: number, database = 'books'): Promise<string> {
-  const secret = await cluster.core.readNamespacedSecret({ name: 'postgres-admin', namespace: NAMESPACE });
+  const secret = await cluster.core.readNamespacedSecret({ name: 'postgres-admin', namespace: PLATFORM_NAMESPACE });
   const field = (k: string) => Buffer.from(secret.data![k], 'base64').toString();
   return `postgres://${encodeURIComponent(field('username'))}:${encodeURIComponent(field('password'))}@127.0.0.1:${port}/${database}`;
 }
@@ -60,7 +60,7 @@ async function readModelOfRun(url: string, eventIds: string[], addedBooks: numbe
 async function readyAgain(cluster: Cluster, fault: string, oldUid: string): Promise<number> {
   const t = Date.now();
   await waitFor(`a new ${fault} pod to be Ready`, 600_000, async () => {
-    const pods = await cluster.core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: POD_OF[fault] });
+    const pods = await cluster.core.listNamespacedPod({ namespace: POD_OF[fault].namespace, labelSelector: POD_OF[fault].selector });
     return pods.items.some((p) => p.metadata?.uid !== oldUid && !p.metadata?.deletionTimestamp &&
       p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
   }, 1_000);
@@ -92,8 +92,9 @@ async function main(): Promise<void> {
   const faults: Array<{ fault: string; pod: string; atSeconds: number; readyAfterMs: number }> = [];
   const gap = () => sleep(5_000 + random() * 10_000);
   const deletePod = (fault: string): { pod: string; uid: string } => {
-    const [pod, uid] = kubectl('get', 'pods', '-l', POD_OF[fault], '-o', 'jsonpath={.items[0].metadata.name} {.items[0].metadata.uid}').output.trim().split(' ');
-    kubectl('delete', 'pod', pod, '--wait=false');
+    const { namespace, selector } = POD_OF[fault];
+    const [pod, uid] = kubectlIn(namespace, 'get', 'pods', '-l', selector, '-o', 'jsonpath={.items[0].metadata.name} {.items[0].metadata.uid}').output.trim().split(' ');
+    kubectlIn(namespace, 'delete', 'pod', pod, '--wait=false');
     log(`${fault}: deleted pod ${pod} (${load.summary()})`);
     return { pod, uid };
   };
@@ -116,7 +117,10 @@ async function main(): Promise<void> {
     // /readyz through the Service while PostgreSQL is away: 503 (database unavailable), then 200 again.
     // Polled often: on kind the new pod can be serving within a couple of seconds.
     await waitFor('the service to answer 503 and then recover', 600_000, async () => {
-      const status = await fetch(`${service.url}/readyz`, { signal: AbortSignal.timeout(3_000) }).then((r) => r.status, () => 0);
+      const status = await fetch(`${service.url}/readyz`, { signal: AbortSignal.timeout(3_000) }).then(
+        async (r) => (await r.arrayBuffer(), r.status),
+        () => 0,
+      );
       statuses[status] = (statuses[status] ?? 0) + 1;
       return statuses[503] && status === 200;
     }, 200);
@@ -131,7 +135,8 @@ async function main(): Promise<void> {
     emit('load', { requests: ledger.requests, writes: ledger.writes.length });
     log(`load stopped: ${load.summary()}`);
 
-    const pg = await portForward(cluster, NAMESPACE, async () => kubectl('get', 'pods', '-l', POD_OF.postgres, '-o', 'jsonpath={.items[0].metadata.name}').output.trim(), 5432);
+    const postgresPod = async () => kubectlIn(PLATFORM_NAMESPACE, 'get', 'pods', '-l', POD_OF.postgres.selector, '-o', 'jsonpath={.items[0].metadata.name}').output.trim();
+    const pg = await portForward(cluster, PLATFORM_NAMESPACE, postgresPod, 5432);
     try {
       const database = await readDatabase(await adminUrl(cluster, pg.port));
       const expected = new Set(scopeToRun(database, [], runId).database.outbox.map((r) => r.id));

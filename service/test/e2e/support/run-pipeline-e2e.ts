@@ -4,24 +4,36 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { connect, consumeTopic, DEFAULT_NAMES, portForwardToConsumer, portForwardToService, waitForPipeline, type Check, type Cluster } from '../../../../tools/ops/pipeline';
 import { pollUntil } from '../../../../tools/stack/processes';
-import { helm, kubectl, NAMESPACE, RELEASE, status, statusUntil } from './cluster-tools';
+import { helm, kubectlIn, NAMESPACE, PLATFORM_NAMESPACE, RELEASE, status, statusUntil } from './cluster-tools';
 
 /**
  * The cluster end-to-end run, as a child process of the jest suite (run with tsx): jest
  * here is CommonJS, @kubernetes/client-node 2.x is ESM-only. Every step prints one line
  * `E2E <json>` that the suite asserts on; the first failure ends the run.
  */
-const emit = (step: string, data: object) => console.log(`E2E ${JSON.stringify({ step, ...data })}`);
+const started = Date.now();
+const emit = (step: string, data: object) => {
+  process.stderr.write(`[e2e ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${step}\n`);
+  console.log(`E2E ${JSON.stringify({ step, ...data })}`);
+};
+/** Every request through a port-forward has a deadline: a forward whose stream went silent must fail the step, not hang it. */
+const get = (url: string, init: RequestInit = {}) => fetch(url, { ...init, signal: AbortSignal.timeout(30_000) });
+/** The status of a GET, its body read to the end (an unread body keeps the connection busy). */
+const statusOf = async (url: string) => {
+  const response = await get(url);
+  await response.arrayBuffer();
+  return response.status;
+};
 const log = (checks: Check[]) => console.error(checks.map((c) => `${c.ok ? 'ok  ' : 'wait'} ${c.name}: ${c.detail}`).join('\n') + '\n');
 
 async function brokerRestarts(cluster: Cluster): Promise<number> {
-  const pods = await cluster.core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: 'strimzi.io/broker-role=true' });
+  const pods = await cluster.core.listNamespacedPod({ namespace: PLATFORM_NAMESPACE, labelSelector: 'strimzi.io/broker-role=true' });
   return pods.items.flatMap((p) => p.status?.containerStatuses ?? []).reduce((n, c) => n + c.restartCount, 0);
 }
 
 /** catalog_events_processed_total by type, from the consumer's /metrics. */
 async function processedByType(url: string): Promise<Record<string, number>> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+  const text = await (await get(`${url}/metrics`)).text();
   return Object.fromEntries(
     [...text.matchAll(/^catalog_events_processed_total\{type="(\w+)"\} (\S+)$/gm)].map((m) => [m[1], Number(m[2])]),
   );
@@ -30,7 +42,7 @@ async function processedByType(url: string): Promise<Record<string, number>> {
 /** The read model of one book, by psql in the PostgreSQL pod as the superuser (the password stays in the pod). */
 function readModel(bookId: number): { inbox: Array<{ eventId: string; type: string }>; catalogRows: number } {
   const sql = (query: string) =>
-    kubectl('exec', 'postgres-0', '--', 'sh', '-c', `PGPASSWORD="$POSTGRES_PASSWORD" psql -U postgres -d catalog -At -F '|' -c "${query}"`).output.trim();
+    kubectlIn(PLATFORM_NAMESPACE, 'exec', 'postgres-0', '--', 'sh', '-c', `PGPASSWORD="$POSTGRES_PASSWORD" psql -U postgres -d catalog -At -F '|' -c "${query}"`).output.trim();
   const inbox = sql(`SELECT event_id, event_type FROM inbox WHERE book_id = ${bookId} ORDER BY source_offset`)
     .split('\n')
     .filter(Boolean)
@@ -42,21 +54,21 @@ async function throughTheService(cluster: Cluster): Promise<void> {
   const forward = await portForwardToService(cluster);
   const consumer = await portForwardToConsumer(cluster);
   try {
-    emit('consumer-readyz', { status: (await fetch(`${consumer.url}/readyz`)).status });
+    emit('consumer-readyz', { status: await statusOf(`${consumer.url}/readyz`) });
     const processedBefore = await processedByType(consumer.url);
-    emit('readyz', { status: (await fetch(`${forward.url}/readyz`)).status });
+    emit('readyz', { status: await statusOf(`${forward.url}/readyz`) });
 
-    const page = await fetch(`${forward.url}/docs`);
+    const page = await get(`${forward.url}/docs`);
     const html = await page.text();
     const assets = [];
     for (const path of [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1])) {
-      assets.push({ path, status: (await fetch(forward.url + path)).status });
+      assets.push({ path, status: await statusOf(forward.url + path) });
     }
-    const openapi = await fetch(`${forward.url}/openapi.json`);
+    const openapi = await get(`${forward.url}/openapi.json`);
     emit('docs', { status: page.status, assets, openapiStatus: openapi.status, openapi: ((await openapi.json()) as { openapi?: string }).openapi });
 
     const book = { title: `e2e ${new Date().toISOString()}`, author: 'cluster e2e', price: 100.5 };
-    const created = await fetch(`${forward.url}/books`, {
+    const created = await get(`${forward.url}/books`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(book),
@@ -65,7 +77,7 @@ async function throughTheService(cluster: Cluster): Promise<void> {
     emit('add', { status: created.status, location: created.headers.get('location'), book: body, sent: book });
     if (created.status !== 201) return;
 
-    const deleted = await fetch(`${forward.url}/books/${body.id}`, { method: 'DELETE' });
+    const deleted = await get(`${forward.url}/books/${body.id}`, { method: 'DELETE' });
     emit('delete', { status: deleted.status });
 
     const before = await brokerRestarts(cluster);
@@ -114,7 +126,7 @@ async function serviceMonitorSelection(cluster: Cluster): Promise<void> {
 async function main(): Promise<void> {
   const cluster = await connect();
 
-  const checks = await waitForPipeline(cluster, Number(process.env.E2E_READY_TIMEOUT_MS || 15 * 60_000), log);
+  const checks = await waitForPipeline(cluster, Number(process.env.E2E_READY_TIMEOUT_MS || 10 * 60_000), log);
   emit('pipeline', { checks });
   if (!checks.every((c) => c.ok)) return;
 
@@ -133,22 +145,22 @@ async function main(): Promise<void> {
 
   emit('status-ready', status());
 
-  kubectl('patch', 'kafkaconnector', DEFAULT_NAMES.connector, '--type=merge', '-p', '{"spec":{"state":"paused"}}');
+  kubectlIn(PLATFORM_NAMESPACE, 'patch', 'kafkaconnector', DEFAULT_NAMES.connector, '--type=merge', '-p', '{"spec":{"state":"paused"}}');
   try {
     emit('status-paused', await statusUntil('connector paused', 180_000, (r) => r.code !== 0 && /PAUSED/.test(r.output)));
   } finally {
-    kubectl('patch', 'kafkaconnector', DEFAULT_NAMES.connector, '--type=json', '-p', '[{"op":"remove","path":"/spec/state"}]');
+    kubectlIn(PLATFORM_NAMESPACE, 'patch', 'kafkaconnector', DEFAULT_NAMES.connector, '--type=json', '-p', '[{"op":"remove","path":"/spec/state"}]');
   }
   emit('status-resumed', await statusUntil('connector running again', 300_000, (r) => r.code === 0));
 
-  kubectl('scale', 'statefulset/postgres', '--replicas=0');
+  kubectlIn(PLATFORM_NAMESPACE, 'scale', 'statefulset/postgres', '--replicas=0');
   try {
     // Both Deployments must report it: the consumer's probe can notice before the service's does.
     const bothDown = (output: string) =>
       [/FAIL\s+Deployment book-service\s.*database unavailable/, /FAIL\s+Deployment book-service-consumer\s.*database unavailable/].every((line) => line.test(output));
     emit('status-postgres-down', await statusUntil('PostgreSQL down', 180_000, (r) => r.code !== 0 && bothDown(r.output)));
   } finally {
-    kubectl('scale', 'statefulset/postgres', '--replicas=1');
+    kubectlIn(PLATFORM_NAMESPACE, 'scale', 'statefulset/postgres', '--replicas=1');
   }
   emit('status-postgres-back', await statusUntil('PostgreSQL back', 600_000, (r) => r.code === 0));
 }
