@@ -88,8 +88,8 @@ curl -fsS "http://$registry_address/v2/" >/dev/null || { cat "$work/registry.log
 
 # Every image the cluster runs, pushed there: the two this repository builds, Strimzi's, PostgreSQL's.
 tag=$(git rev-parse --short=12 HEAD)
-docker build -q -t "$registry_address/book-service:$tag" -f service/Dockerfile . >/dev/null
-docker build -q -t "$registry_address/book-connect:$tag" strimzi/connect >/dev/null
+docker build -q -t "$registry_address/book-service:$tag" -f service/Dockerfile . >/dev/null 2>"$work/build.log" || { cat "$work/build.log"; exit 1; }
+docker build -q -t "$registry_address/book-connect:$tag" strimzi/connect >/dev/null 2>"$work/build.log" || { cat "$work/build.log"; exit 1; }
 pushed=("$registry_address/book-service:$tag" "$registry_address/book-connect:$tag")
 for image in $(bash tools/ops/platform-images.sh); do
   case $image in
@@ -103,11 +103,12 @@ for image in "${pushed[@]}"; do docker push -q "$image" >/dev/null; echo "pushed
 postgres_image=$registry_address/library/$(bash tools/ops/platform-images.sh | tail -1)
 timing "images built and pushed to $registry_address"
 
-# The platform: the operator, then PostgreSQL, Kafka and Connect in namespace books, with the registry's image names.
+# The platform: namespace books and its Secrets (the operator's RoleBindings go there), the operator,
+# then PostgreSQL, Kafka and Connect, with the registry's image names.
+BOOKS_NAMESPACE=$platform bash k8s/create-secrets.sh
 helm upgrade --install strimzi-operator "$operator_chart" -n strimzi --create-namespace \
   -f k8s/strimzi-operator-values.yaml \
   --set defaultImageRegistry="$registry_address" --set defaultImageRepository=strimzi --wait --timeout 10m
-BOOKS_NAMESPACE=$platform bash k8s/create-secrets.sh
 for file in k8s/postgres-config.yaml k8s/postgres-service.yaml k8s/postgres-statefulset.yaml; do
   sed "s#^\( *image:\) postgres:.*#\1 $postgres_image#" "$file" | kubectl apply -f -
 done

@@ -61,7 +61,7 @@ async function throughTheService(cluster: Cluster): Promise<void> {
     const page = await get(`${forward.url}/docs`);
     const html = await page.text();
     const assets = [];
-    for (const path of [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1])) {
+    for (const path of [...html.matchAll(/(?:src|href)="(\/[^"]+)"/g)].map((m) => m[1])) {
       assets.push({ path, status: await statusOf(forward.url + path) });
     }
     const openapi = await get(`${forward.url}/openapi.json`);
