@@ -1,30 +1,26 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
-import { parse } from 'yaml';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { currentKubeContext, type KubeContext } from './kube';
 
-export type KubeContext = { ok: true; context: string; server: string } | { ok: false; reason: string };
+const TSX = join(__dirname, '../../node_modules/tsx/dist/cli.mjs');
+let asked: KubeContext | undefined;
 
 /**
- * The current Kubernetes context as kubectl would pick it ($KUBECONFIG, else ~/.kube/config),
- * read without @kubernetes/client-node, so that callers can say "no cluster" before they load
- * that ESM-only library (which needs Node 22).
+ * currentKubeContext() for synchronous callers (jest decides whether a suite runs while it
+ * collects the tests, and jest here is CommonJS): asked once of a tsx child, since
+ * @kubernetes/client-node is ESM-only.
  */
-export function currentKubeContext(env: NodeJS.ProcessEnv = process.env): KubeContext {
-  const files = (env.KUBECONFIG ? env.KUBECONFIG.split(delimiter) : [join(homedir(), '.kube', 'config')]).filter(Boolean);
-  const present = files.filter((f) => existsSync(f));
-  if (present.length === 0) return { ok: false, reason: `no kubeconfig (looked at ${files.join(', ')})` };
-  const configs = present.map((f) => parse(readFileSync(f, 'utf8')) ?? {});
-  const current = configs.map((c) => c['current-context']).find(Boolean);
-  if (!current) return { ok: false, reason: `no current-context in ${present.join(', ')}` };
-  const context = configs.flatMap((c) => c.contexts ?? []).find((c: any) => c.name === current);
-  if (!context) return { ok: false, reason: `current-context "${current}" is not defined in ${present.join(', ')}` };
-  const cluster = configs.flatMap((c) => c.clusters ?? []).find((c: any) => c.name === context.context?.cluster);
-  if (!cluster?.cluster?.server) return { ok: false, reason: `context "${current}" names no cluster with a server` };
-  return { ok: true, context: current, server: cluster.cluster.server };
+export function currentKubeContextSync(): KubeContext {
+  if (asked) return asked;
+  const child = spawnSync(process.execPath, [TSX, __filename], { encoding: 'utf8', timeout: 60_000 });
+  try {
+    asked = JSON.parse(child.stdout) as KubeContext;
+  } catch {
+    asked = { ok: false, reason: `could not read the kube context: ${(child.stderr || child.error?.message || `exit ${child.status}`).trim().split('\n')[0]}` };
+  }
+  return asked;
 }
 
-/** @kubernetes/client-node 2.x (and its undici) needs Node 22; say so instead of crashing. */
-export function nodeSupportsKubernetesClient(version: string = process.versions.node): boolean {
-  return Number(version.split('.')[0]) >= 22;
+if (require.main === module) {
+  currentKubeContext().then((context) => process.stdout.write(JSON.stringify(context)));
 }

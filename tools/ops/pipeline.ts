@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import type * as K8s from '@kubernetes/client-node';
 import { parse } from 'yaml';
-import { pollUntil, withTimeout } from '../stack/processes';
+import { pollUntil } from '../stack/processes';
+import { exec, isReady, podsOf, portForward, type Cluster, type ExecOptions } from './kube';
 import { deadLetterTopicResource, kafkaConnectorResource, kafkaConnectResource, kafkaResource, kafkaTopicResource } from '../stack/strimzi-resources';
 
 /**
@@ -58,27 +57,6 @@ export interface Check {
 /** The first column of a check's line: ok, WARN or FAIL. */
 export function checkMark(check: Check): string {
   return !check.ok ? 'FAIL' : check.warn ? 'WARN' : 'ok  ';
-}
-
-export interface Cluster {
-  k8s: typeof K8s;
-  kc: K8s.KubeConfig;
-  custom: K8s.CustomObjectsApi;
-  core: K8s.CoreV1Api;
-  apps: K8s.AppsV1Api;
-}
-
-export async function connect(): Promise<Cluster> {
-  const k8s = await import('@kubernetes/client-node');
-  const kc = new k8s.KubeConfig();
-  kc.loadFromDefault();
-  return {
-    k8s,
-    kc,
-    custom: kc.makeApiClient(k8s.CustomObjectsApi),
-    core: kc.makeApiClient(k8s.CoreV1Api),
-    apps: kc.makeApiClient(k8s.AppsV1Api),
-  };
 }
 
 const STRIMZI = { group: 'kafka.strimzi.io', version: 'v1' };
@@ -301,38 +279,15 @@ export function consoleConsumerCommand(topic: string, timeoutMs: number): string
 }
 
 async function runningBroker(cluster: Cluster, names: Names): Promise<string> {
-  const pods = await cluster.core.listNamespacedPod({
-    namespace: names.cdcNamespace,
-    labelSelector: `strimzi.io/cluster=${names.kafka},strimzi.io/broker-role=true`,
-  });
-  const broker = pods.items.find((p) => p.status?.phase === 'Running')?.metadata?.name;
+  const pods = await podsOf(cluster, names.cdcNamespace, `strimzi.io/cluster=${names.kafka},strimzi.io/broker-role=true`);
+  const broker = pods.find((p) => p.status?.phase === 'Running')?.metadata?.name;
   if (!broker) throw new Error(`no running broker pod of Kafka ${names.kafka}`);
   return broker;
 }
 
-/**
- * Runs a command in the kafka container of a broker pod; resolves with its output once `done(err)`
- * or success says so. An exec stream can go silent without a status (its connection dropped):
- * after `timeoutMs` it is closed and the call fails.
- */
-async function execInBroker(cluster: Cluster, names: Names, command: string[], done: (stderr: string) => boolean = () => false, timeoutMs = 120_000) {
-  const broker = await runningBroker(cluster, names);
-  const tool = command.find((c) => c.startsWith('/opt/kafka/bin/')) ?? command[0];
-  let out = '';
-  let err = '';
-  const sink = (append: (s: string) => void) =>
-    new Writable({ write(chunk, _enc, next) { append(chunk.toString()); next(); } });
-  let socket: { close: () => void } | undefined;
-  const finished = new Promise<void>((resolve, reject) => {
-    new cluster.k8s.Exec(cluster.kc)
-      .exec(names.cdcNamespace, broker, 'kafka', command, sink((s) => (out += s)), sink((s) => (err += s)), null, false, (status) => {
-        if (status.status === 'Success' || done(err)) resolve();
-        else reject(new Error(`${tool} failed: ${status.message ?? ''} ${err.slice(-500)}`));
-      })
-      .then((ws) => (socket = ws), reject);
-  });
-  await withTimeout(`${tool} in pod ${broker}`, finished, timeoutMs, () => socket?.close());
-  return { out, err };
+/** Runs a command in the kafka container of a running broker pod. */
+async function execInBroker(cluster: Cluster, names: Names, command: string[], options: ExecOptions = {}) {
+  return exec(cluster, names.cdcNamespace, await runningBroker(cluster, names), 'kafka', command, options);
 }
 
 async function topicShape(cluster: Cluster, names: Names, topic: any): Promise<Check> {
@@ -342,7 +297,7 @@ async function topicShape(cluster: Cluster, names: Names, topic: any): Promise<C
       cluster,
       names,
       brokerToolCommand('kafka-topics.sh', ['--bootstrap-server', 'localhost:9092', '--describe', '--topic', name]),
-      (err) => /does not exist/.test(err),
+      { done: (err) => /does not exist/.test(err) },
     );
     return topicShapeCheck(name, topic.spec ?? {}, parseTopicDescription(out, name));
   } catch (error: any) {
@@ -436,7 +391,7 @@ async function describeGroups(cluster: Cluster, names: Names): Promise<{ ok: boo
       cluster,
       names,
       brokerToolCommand('kafka-consumer-groups.sh', ['--bootstrap-server', 'localhost:9092', '--describe', '--all-groups']),
-      (err) => /does not exist/.test(err),
+      { done: (err) => /does not exist/.test(err) },
     );
     return { ok: true, out };
   } catch (error: any) {
@@ -450,7 +405,7 @@ async function deadLetters(cluster: Cluster, names: Names, replayed: PartitionLa
       cluster,
       names,
       brokerToolCommand('kafka-get-offsets.sh', ['--bootstrap-server', 'localhost:9092', '--topic', names.deadLetterTopic]),
-      (err) => /does not exist|UnknownTopicOrPartition/.test(err),
+      { done: (err) => /does not exist|UnknownTopicOrPartition/.test(err) },
     );
     return deadLetterCheck(names.deadLetterTopic, parseEndOffsets(out, names.deadLetterTopic), replayed);
   } catch (error: any) {
@@ -477,41 +432,9 @@ export async function waitForPipeline(cluster: Cluster, timeoutMs: number, log: 
 async function podOfService(cluster: Cluster, namespace: string, name: string): Promise<string> {
   const service = await cluster.core.readNamespacedService({ name, namespace });
   const selector = Object.entries(service.spec?.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
-  const pods = await cluster.core.listNamespacedPod({ namespace, labelSelector: selector });
-  const ready = pods.items.find((p) => !p.metadata?.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+  const ready = (await podsOf(cluster, namespace, selector)).find(isReady);
   if (!ready?.metadata?.name) throw new Error(`no ready pod behind Service ${name}`);
   return ready.metadata.name;
-}
-
-/**
- * `kubectl port-forward` on a free local port; each connection goes to the pod `pod()` names
- * at that moment, so a forward to a Service outlives the pod it started with.
- */
-export async function portForward(cluster: Cluster, namespace: string, pod: () => Promise<string>, port: number): Promise<{ url: string; port: number; close: () => Promise<void> }> {
-  const forward = new cluster.k8s.PortForward(cluster.kc);
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    // A pod that goes away resets its streams: that ends this connection, not the process.
-    socket.on('error', () => socket.destroy());
-    pod()
-      .then((name) => forward.portForward(namespace, name, [port], socket, null, socket))
-      .catch(() => socket.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const local = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${local}`,
-    port: local,
-    // server.close() alone waits for every open connection, and a client's keep-alive connection
-    // (or one whose response body was never read) stays open: close them too.
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      }),
-  };
 }
 
 /** A port-forward to port 8000 of whichever service pod is ready when a connection opens. */
@@ -542,7 +465,7 @@ export interface ConsumedRecord {
  */
 export async function consumeTopic(cluster: Cluster, timeoutMs: number, names: Names = DEFAULT_NAMES): Promise<ConsumedRecord[]> {
   const done = (err: string) => /TimeoutException|Processed a total/.test(err);
-  const { out } = await execInBroker(cluster, names, consoleConsumerCommand(names.topic, timeoutMs), done, timeoutMs + 120_000);
+  const { out } = await execInBroker(cluster, names, consoleConsumerCommand(names.topic, timeoutMs), { done, timeoutMs: timeoutMs + 120_000 });
   return parseConsoleRecords(out);
 }
 

@@ -1,5 +1,5 @@
-import { currentKubeContext, nodeSupportsKubernetesClient } from './kube-context';
-import { checkMark, type Check } from './pipeline';
+import { connect, currentKubeContext } from './kube';
+import { checkMark, DEFAULT_NAMES, pipelineChecks, type Check } from './pipeline';
 import { localToolsCheck } from './tool-versions';
 
 /**
@@ -10,7 +10,7 @@ import { localToolsCheck } from './tool-versions';
  * included), 1 when something is not, 2 when there is no cluster to ask.
  */
 async function main(): Promise<number> {
-  const context = currentKubeContext();
+  const context = await currentKubeContext();
   // The local stack (`npm run stack`) when asked with --local, or when there is no cluster but a stack runs.
   const { localStackInfo, localStackChecks } = await import('./local-status');
   const local = localStackInfo();
@@ -30,11 +30,6 @@ async function main(): Promise<number> {
     console.error('Start one with `kind create cluster --config kind-config.yaml && skaffold run`, or set KUBECONFIG.');
     return 2;
   }
-  if (!nodeSupportsKubernetesClient()) {
-    console.error(`book-service status: needs Node 22 or newer (this is ${process.version}).`);
-    return 2;
-  }
-  const { connect, pipelineChecks, DEFAULT_NAMES } = await import('./pipeline');
   const namespaces = DEFAULT_NAMES.cdcNamespace === DEFAULT_NAMES.namespace ? `namespace ${DEFAULT_NAMES.namespace}` : `namespaces ${DEFAULT_NAMES.namespace} (the release) and ${DEFAULT_NAMES.cdcNamespace} (Kafka, Connect)`;
   console.log(`context ${context.context} (${context.server}), ${namespaces}`);
   let checks;

@@ -2,8 +2,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { kubectl, helm, REPO_ROOT, run } from '../e2e/support/cluster-tools';
-import { currentKubeContext } from '../../../tools/ops/kube-context';
+import { helm, REPO_ROOT, run, type Ran } from '../e2e/support/cluster-tools';
+import { currentKubeContextSync } from '../../../tools/ops/kube-context';
 import { waitFor } from '../../../tools/stack/processes';
 
 // The inner loop of `skaffold dev` on the cluster that `skaffold run` deployed (the kind job,
@@ -14,7 +14,7 @@ const ORIGINAL_LINE = "ctx.body = { status: 'ok' };";
 const URL_BASE = 'http://127.0.0.1:8000';
 
 function skipReason(): string | undefined {
-  const context = currentKubeContext();
+  const context = currentKubeContextSync();
   const reason =
     process.env.BOOK_DEV_LOOP !== '1'
       ? 'opt-in: npm run test:dev-loop (it edits service/src/http/health.ts while skaffold dev runs)'
@@ -37,10 +37,17 @@ async function get(path: string): Promise<{ status: number; body: string } | und
 }
 
 const seconds = (ms: number) => Math.round(ms / 100) / 10;
+
+/** kubectl in namespace books, as the user who runs `skaffold dev` would look. */
+function kubectl(...args: string[]): Ran {
+  const ran = run('kubectl', ['-n', 'books', ...args]);
+  if (ran.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${ran.output.trim()}`);
+  return ran;
+}
 const reason = skipReason();
 
 (reason ? describe.skip : describe)('skaffold dev -m book-service --port-forward', () => {
-  const context = currentKubeContext();
+  const context = currentKubeContextSync();
   const kubeContext = context.ok ? context.context : '';
   const logFile = join(tmpdir(), `skaffold-dev-${process.pid}.log`);
   let skaffold: ChildProcess | undefined;

@@ -4,7 +4,7 @@ import { helmBinary } from '../../../../tools/ops/helm';
 import { DEFAULT_NAMES } from '../../../../tools/ops/pipeline';
 import { waitFor } from '../../../../tools/stack/processes';
 
-/** Helpers of the cluster runs: the user's own commands (kubectl, helm, npm run status), run as a user would. */
+/** Helpers of the cluster runs: the commands without an API (helm, npm run status), run as a user would. */
 export const REPO_ROOT = join(__dirname, '../../../..');
 /** The chart's release: the service and the consumer. */
 export const NAMESPACE = DEFAULT_NAMES.namespace;
@@ -23,17 +23,6 @@ export interface Ran {
 export function run(cmd: string, args: string[], timeoutMs = 300_000): Ran {
   const r = spawnSync(cmd, args, { cwd: REPO_ROOT, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
   return { code: r.status ?? -1, output: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? r.error.message : ''}` };
-}
-
-export function kubectlIn(namespace: string, ...args: string[]): Ran {
-  const ran = run('kubectl', ['-n', namespace, ...args]);
-  if (ran.code !== 0) throw new Error(`kubectl -n ${namespace} ${args.join(' ')}: ${ran.output.trim()}`);
-  return ran;
-}
-
-/** kubectl in the release's namespace. */
-export function kubectl(...args: string[]): Ran {
-  return kubectlIn(NAMESPACE, ...args);
 }
 
 export function helm(...args: string[]): Ran {

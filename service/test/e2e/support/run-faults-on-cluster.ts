@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { prng, WriteLoad } from '../../../../tools/chaos/load';
 import { failures, formatReconciliation, readDatabase, reconcile, scopeToRun, type TopicRecord } from '../../../../tools/chaos/reconcile';
-import { connect, consumeTopic, DEFAULT_NAMES, portForward, portForwardToService, waitForPipeline, type Cluster } from '../../../../tools/ops/pipeline';
+import { connect, isReady, podsOf, portForward, type Cluster } from '../../../../tools/ops/kube';
+import { consumeTopic, DEFAULT_NAMES, portForwardToService, waitForPipeline } from '../../../../tools/ops/pipeline';
 import { pollUntil, waitFor } from '../../../../tools/stack/processes';
-import { kubectlIn, NAMESPACE, PLATFORM_NAMESPACE } from './cluster-tools';
+import { NAMESPACE, PLATFORM_NAMESPACE } from './cluster-tools';
 
 /**
  * Faults on the deployed cluster, under a steady mixed write load through a port-forward to
@@ -60,9 +61,8 @@ async function readModelOfRun(url: string, eventIds: string[], addedBooks: numbe
 async function readyAgain(cluster: Cluster, fault: string, oldUid: string): Promise<number> {
   const t = Date.now();
   await waitFor(`a new ${fault} pod to be Ready`, 600_000, async () => {
-    const pods = await cluster.core.listNamespacedPod({ namespace: POD_OF[fault].namespace, labelSelector: POD_OF[fault].selector });
-    return pods.items.some((p) => p.metadata?.uid !== oldUid && !p.metadata?.deletionTimestamp &&
-      p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+    const pods = await podsOf(cluster, POD_OF[fault].namespace, POD_OF[fault].selector);
+    return pods.some((p) => p.metadata?.uid !== oldUid && isReady(p));
   }, 1_000);
   const checks = await waitForPipeline(cluster, 600_000, () => undefined);
   if (!checks.every((c) => c.ok)) throw new Error(`after deleting the ${fault} pod the pipeline did not become ready: ${JSON.stringify(checks.filter((c) => !c.ok))}`);
@@ -91,10 +91,13 @@ async function main(): Promise<void> {
   const random = prng(seed);
   const faults: Array<{ fault: string; pod: string; atSeconds: number; readyAfterMs: number }> = [];
   const gap = () => sleep(5_000 + random() * 10_000);
-  const deletePod = (fault: string): { pod: string; uid: string } => {
+  const deletePod = async (fault: string): Promise<{ pod: string; uid: string }> => {
     const { namespace, selector } = POD_OF[fault];
-    const [pod, uid] = kubectlIn(namespace, 'get', 'pods', '-l', selector, '-o', 'jsonpath={.items[0].metadata.name} {.items[0].metadata.uid}').output.trim().split(' ');
-    kubectlIn(namespace, 'delete', 'pod', pod, '--wait=false');
+    const [first] = await podsOf(cluster, namespace, selector);
+    if (!first?.metadata?.name) throw new Error(`no ${fault} pod (${namespace}, ${selector})`);
+    const pod = first.metadata.name;
+    const uid = first.metadata.uid!;
+    await cluster.core.deleteNamespacedPod({ namespace, name: pod });
     log(`${fault}: deleted pod ${pod} (${load.summary()})`);
     return { pod, uid };
   };
@@ -103,7 +106,7 @@ async function main(): Promise<void> {
     for (const fault of ['connect', 'broker', 'service']) {
       await gap();
       const atSeconds = (Date.now() - started) / 1000;
-      const { pod, uid } = deletePod(fault);
+      const { pod, uid } = await deletePod(fault);
       const readyAfterMs = await readyAgain(cluster, fault, uid);
       log(`${fault}: pipeline ready again after ${readyAfterMs} ms`);
       faults.push({ fault, pod, atSeconds, readyAfterMs });
@@ -111,7 +114,7 @@ async function main(): Promise<void> {
 
     await gap();
     const atSeconds = (Date.now() - started) / 1000;
-    const { pod, uid } = deletePod('postgres');
+    const { pod, uid } = await deletePod('postgres');
     const statuses: Record<string, number> = {};
     const t = Date.now();
     // /readyz through the Service while PostgreSQL is away: 503 (database unavailable), then 200 again.
@@ -135,7 +138,7 @@ async function main(): Promise<void> {
     emit('load', { requests: ledger.requests, writes: ledger.writes.length });
     log(`load stopped: ${load.summary()}`);
 
-    const postgresPod = async () => kubectlIn(PLATFORM_NAMESPACE, 'get', 'pods', '-l', POD_OF.postgres.selector, '-o', 'jsonpath={.items[0].metadata.name}').output.trim();
+    const postgresPod = async () => (await podsOf(cluster, PLATFORM_NAMESPACE, POD_OF.postgres.selector))[0]?.metadata?.name ?? 'postgres-0';
     const pg = await portForward(cluster, PLATFORM_NAMESPACE, postgresPod, 5432);
     try {
       const database = await readDatabase(await adminUrl(cluster, pg.port));

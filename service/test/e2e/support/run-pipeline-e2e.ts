@@ -2,9 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { connect, consumeTopic, DEFAULT_NAMES, portForwardToConsumer, portForwardToService, waitForPipeline, type Check, type Cluster } from '../../../../tools/ops/pipeline';
+import { connect, exec, mergePatchCustom, scaleStatefulSet, type Cluster } from '../../../../tools/ops/kube';
+import { consumeTopic, DEFAULT_NAMES, portForwardToConsumer, portForwardToService, waitForPipeline, type Check } from '../../../../tools/ops/pipeline';
 import { pollUntil } from '../../../../tools/stack/processes';
-import { helm, kubectlIn, NAMESPACE, PLATFORM_NAMESPACE, RELEASE, status, statusUntil } from './cluster-tools';
+import { helm, NAMESPACE, PLATFORM_NAMESPACE, RELEASE, status, statusUntil } from './cluster-tools';
 
 /**
  * The cluster end-to-end run, as a child process of the jest suite (run with tsx): jest
@@ -40,14 +41,14 @@ async function processedByType(url: string): Promise<Record<string, number>> {
 }
 
 /** The read model of one book, by psql in the PostgreSQL pod as the superuser (the password stays in the pod). */
-function readModel(bookId: number): { inbox: Array<{ eventId: string; type: string }>; catalogRows: number } {
-  const sql = (query: string) =>
-    kubectlIn(PLATFORM_NAMESPACE, 'exec', 'postgres-0', '--', 'sh', '-c', `PGPASSWORD="$POSTGRES_PASSWORD" psql -U postgres -d catalog -At -F '|' -c "${query}"`).output.trim();
-  const inbox = sql(`SELECT event_id, event_type FROM inbox WHERE book_id = ${bookId} ORDER BY source_offset`)
+async function readModel(cluster: Cluster, bookId: number): Promise<{ inbox: Array<{ eventId: string; type: string }>; catalogRows: number }> {
+  const sql = async (query: string) =>
+    (await exec(cluster, PLATFORM_NAMESPACE, 'postgres-0', 'postgres', ['sh', '-c', `PGPASSWORD="$POSTGRES_PASSWORD" psql -U postgres -d catalog -At -F '|' -c "${query}"`])).out.trim();
+  const inbox = (await sql(`SELECT event_id, event_type FROM inbox WHERE book_id = ${bookId} ORDER BY source_offset`))
     .split('\n')
     .filter(Boolean)
     .map((line) => ({ eventId: line.split('|')[0], type: line.split('|')[1] }));
-  return { inbox, catalogRows: Number(sql(`SELECT count(*) FROM catalog_books WHERE id = ${bookId}`)) };
+  return { inbox, catalogRows: Number(await sql(`SELECT count(*) FROM catalog_books WHERE id = ${bookId}`)) };
 }
 
 async function throughTheService(cluster: Cluster): Promise<void> {
@@ -91,10 +92,10 @@ async function throughTheService(cluster: Cluster): Promise<void> {
 
     // The consumer applied both: its counters grew, and its inbox holds the two event ids.
     let processedAfter = processedBefore;
-    let model = readModel(Number(body.id));
+    let model = await readModel(cluster, Number(body.id));
     await pollUntil(Number(process.env.E2E_EVENT_TIMEOUT_MS || 180_000), async () => {
       processedAfter = await processedByType(consumer.url);
-      model = readModel(Number(body.id));
+      model = await readModel(cluster, Number(body.id));
       const grew = (type: string) => (processedAfter[type] ?? 0) > (processedBefore[type] ?? 0);
       return model.inbox.length >= 2 && grew('BookAdded') && grew('BookDeleted');
     }, { intervalMs: 2000 });
@@ -145,22 +146,23 @@ async function main(): Promise<void> {
 
   emit('status-ready', status());
 
-  kubectlIn(PLATFORM_NAMESPACE, 'patch', 'kafkaconnector', DEFAULT_NAMES.connector, '--type=merge', '-p', '{"spec":{"state":"paused"}}');
+  const connector = { group: 'kafka.strimzi.io', version: 'v1', plural: 'kafkaconnectors', namespace: PLATFORM_NAMESPACE, name: DEFAULT_NAMES.connector };
+  await mergePatchCustom(cluster, connector, { spec: { state: 'paused' } });
   try {
     emit('status-paused', await statusUntil('connector paused', 180_000, (r) => r.code !== 0 && /PAUSED/.test(r.output)));
   } finally {
-    kubectlIn(PLATFORM_NAMESPACE, 'patch', 'kafkaconnector', DEFAULT_NAMES.connector, '--type=json', '-p', '[{"op":"remove","path":"/spec/state"}]');
+    await mergePatchCustom(cluster, connector, { spec: { state: null } });
   }
   emit('status-resumed', await statusUntil('connector running again', 300_000, (r) => r.code === 0));
 
-  kubectlIn(PLATFORM_NAMESPACE, 'scale', 'statefulset/postgres', '--replicas=0');
+  await scaleStatefulSet(cluster, PLATFORM_NAMESPACE, 'postgres', 0);
   try {
     // Both Deployments must report it: the consumer's probe can notice before the service's does.
     const bothDown = (output: string) =>
       [/FAIL\s+Deployment book-service\s.*database unavailable/, /FAIL\s+Deployment book-service-consumer\s.*database unavailable/].every((line) => line.test(output));
     emit('status-postgres-down', await statusUntil('PostgreSQL down', 180_000, (r) => r.code !== 0 && bothDown(r.output)));
   } finally {
-    kubectlIn(PLATFORM_NAMESPACE, 'scale', 'statefulset/postgres', '--replicas=1');
+    await scaleStatefulSet(cluster, PLATFORM_NAMESPACE, 'postgres', 1);
   }
   emit('status-postgres-back', await statusUntil('PostgreSQL back', 600_000, (r) => r.code === 0));
 }

@@ -1,24 +1,20 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { currentKubeContext, nodeSupportsKubernetesClient } from '../../../../tools/ops/kube-context';
+import { currentKubeContextSync } from '../../../../tools/ops/kube-context';
 import { REPO_ROOT } from './cluster-tools';
 
 export type Step = { step: string; [key: string]: any };
 
 /** Why the cluster layer cannot run here, or undefined; printed once per suite, since jest hides the console of a skipped suite. */
 export function clusterSkipReason(suite: string): string | undefined {
-  const context = currentKubeContext();
-  const reason = !context.ok
-    ? `no Kubernetes context: ${context.reason}`
-    : !nodeSupportsKubernetesClient()
-      ? `@kubernetes/client-node 2.x needs Node 22 (this is ${process.version})`
-      : undefined;
+  const context = currentKubeContextSync();
+  const reason = context.ok ? undefined : `no Kubernetes context: ${context.reason}`;
   if (reason) process.stderr.write(`\n${suite} skipped: ${reason}\n`);
   return reason;
 }
 
 export function contextName(): string {
-  const context = currentKubeContext();
+  const context = currentKubeContextSync();
   return context.ok ? context.context : '(none)';
 }
 
