@@ -7,16 +7,24 @@
  *    transaction pays.
  *  - FLOOR_DB=sequelize: the service's own BookStore.add (Sequelize's managed transaction,
  *    the outbox append). The service's cost above this one is its HTTP edge.
+ *  - FLOOR_BODY=koa-body|json-body: instead of node:http, Koa with one @koa/router route whose
+ *    JSON body goes through koa-body (jsonStrict) or through the service's own reader
+ *    (http/json-body.ts), then the FLOOR_DB path: the two differ only in the body parser.
  *
- *   DATABASE_URL=… PORT=… FLOOR_DB=pg|sequelize node --import tsx tools/bench/floor-server.ts
+ *   DATABASE_URL=… PORT=… FLOOR_DB=pg|sequelize [FLOOR_BODY=koa-body|json-body] node --import tsx tools/bench/floor-server.ts
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
+import Router from '@koa/router';
+import Koa from 'koa';
+import { koaBody } from 'koa-body';
 import { Pool } from 'pg';
 import { ADD_BOOK } from '../../service/src/books/statements';
 import { BookStore } from '../../service/src/books/book-store';
 import { bindPositional } from '../../service/src/db/bind';
 import { createSequelize } from '../../service/src/db/sequelize';
+import { BODY_LIMIT_BYTES } from '../../service/src/http/book-api';
+import { jsonBody } from '../../service/src/http/json-body';
 import { Outbox } from '../../service/src/outbox/outbox';
 
 const url = process.env.DATABASE_URL!;
@@ -64,15 +72,40 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
 }
 
+const isBook = (input: Partial<NewBook>): input is NewBook =>
+  typeof input.title === 'string' && typeof input.author === 'string' && typeof input.price === 'number';
+
 async function addBook(req: IncomingMessage, res: ServerResponse): Promise<void> {
   const input = JSON.parse(await readBody(req)) as Partial<NewBook>;
-  if (typeof input.title !== 'string' || typeof input.author !== 'string' || typeof input.price !== 'number') {
-    return send(res, 400, { title: 'invalid book' });
-  }
+  if (!isBook(input)) return send(res, 400, { title: 'invalid book' });
   send(res, 201, await addToDatabase({ title: input.title, author: input.author, price: input.price }));
 }
 
-const server = createServer((req, res) => {
+function koaApp(parser: string): Koa {
+  const parse =
+    parser === 'koa-body'
+      ? koaBody({ json: true, urlencoded: false, text: false, multipart: false, jsonStrict: true, jsonLimit: BODY_LIMIT_BYTES })
+      : jsonBody(BODY_LIMIT_BYTES);
+  const router = new Router();
+  router.post('/books', parse, async (ctx) => {
+    const input = ctx.request.body as Partial<NewBook>;
+    if (!isBook(input)) {
+      ctx.status = 400;
+      ctx.body = { title: 'invalid book' };
+      return;
+    }
+    ctx.status = 201;
+    ctx.body = await addToDatabase({ title: input.title, author: input.author, price: input.price });
+  });
+  router.get('/readyz', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+  const app = new Koa();
+  app.use(router.routes());
+  return app;
+}
+
+const server = process.env.FLOOR_BODY ? createServer(koaApp(process.env.FLOOR_BODY).callback()) : createServer((req, res) => {
   if (req.method === 'POST' && req.url === '/books') {
     addBook(req, res).catch((error: unknown) => send(res, 500, { title: String(error) }));
   } else if (req.url === '/readyz') {

@@ -8,7 +8,8 @@
  *                         service's WEB_CONCURRENCY, a list runs each), BENCH_FSYNC=on|off, BENCH_LOG_LEVEL,
  *                         BENCH_POOL, BENCH_LOADGEN=autocannon, BENCH_PROFILE=<dir> (a .cpuprofile per service process),
  *                         BENCH_NODE_OPTIONS (the service's, e.g. --max-semi-space-size=32),
- *                         BENCH_FLOOR=off (skip the floors: the same transaction behind node:http on node-postgres, and on the BookStore)
+ *                         BENCH_FLOOR=off (skip the floors: the same transaction behind node:http on node-postgres, and on the BookStore;
+ *                         and the body parser A/B: one Koa route on the BookStore, koa-body against the service's reader)
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -156,19 +157,23 @@ async function main(): Promise<void> {
       );
     }
     const floors = [
-      ['pg', 'node-postgres'],
-      ['sequelize', "the service's BookStore.add (Sequelize managed transaction, outbox append)"],
+      ['pg', '', 'node:http and node-postgres only'],
+      ['sequelize', '', "node:http and the service's BookStore.add (Sequelize managed transaction, outbox append) only"],
+      // The body parser A/B: the same Koa route and BookStore.add, koa-body against the service's reader.
+      ['sequelize', 'koa-body', 'Koa, koa-body (jsonStrict) and BookStore.add'],
+      ['sequelize', 'json-body', "Koa, the service's JSON reader (http/json-body.ts) and BookStore.add"],
     ] as const;
-    for (const [db, what] of floor ? floors : []) {
-      await loadServer(`Floor FLOOR_DB=${db}: node:http and ${what} only (tools/bench/floor-server.ts, pool 10, one process)`, async () => {
+    for (const [db, body, what] of floor ? floors : []) {
+      const mode = `FLOOR_DB=${db}${body ? ` FLOOR_BODY=${body}` : ''}`;
+      await loadServer(`Floor ${mode}: ${what} (tools/bench/floor-server.ts, pool 10, one process)`, async () => {
         const port = await freePort();
         const child = new ManagedProcess({
-          name: `floor server (${db})`,
+          name: `floor server (${mode})`,
           command: process.execPath,
           args: ['--import', 'tsx', resolve(__dirname, 'floor-server.ts')],
-          env: { ...process.env, DATABASE_URL: appUrl, PORT: String(port), FLOOR_DB: db },
+          env: { ...process.env, DATABASE_URL: appUrl, PORT: String(port), FLOOR_DB: db, FLOOR_BODY: body },
           cwd: resolve(__dirname, '../..'),
-          logFile: join(dir, `floor-${db}.log`),
+          logFile: join(dir, `floor-${db}${body ? `-${body}` : ''}.log`),
         });
         child.start();
         const url = `http://127.0.0.1:${port}`;
