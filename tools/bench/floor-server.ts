@@ -7,11 +7,11 @@
  *    transaction pays.
  *  - FLOOR_DB=sequelize: the service's own BookStore.add (Sequelize's managed transaction,
  *    the outbox append). The service's cost above this one is its HTTP edge.
- *  - FLOOR_BODY=koa-body|json-body: instead of node:http, Koa with one @koa/router route whose
- *    JSON body goes through koa-body (jsonStrict) or through the service's own reader
- *    (http/json-body.ts), then the FLOOR_DB path: the two differ only in the body parser.
+ *  - FLOOR_HTTP=koa: instead of node:http, Koa with one @koa/router route whose JSON body goes
+ *    through koa-body as the service's does, then the FLOOR_DB path. The service's cost above
+ *    this one is its validation, logging, metrics and error handling.
  *
- *   DATABASE_URL=… PORT=… FLOOR_DB=pg|sequelize [FLOOR_BODY=koa-body|json-body] node --import tsx tools/bench/floor-server.ts
+ *   DATABASE_URL=… PORT=… FLOOR_DB=pg|sequelize [FLOOR_HTTP=koa] node --import tsx tools/bench/floor-server.ts
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
@@ -24,7 +24,6 @@ import { BookStore } from '../../service/src/books/book-store';
 import { bindPositional } from '../../service/src/db/bind';
 import { createSequelize } from '../../service/src/db/sequelize';
 import { BODY_LIMIT_BYTES } from '../../service/src/http/book-api';
-import { jsonBody } from '../../service/src/http/json-body';
 import { Outbox } from '../../service/src/outbox/outbox';
 
 const url = process.env.DATABASE_URL!;
@@ -81,11 +80,8 @@ async function addBook(req: IncomingMessage, res: ServerResponse): Promise<void>
   send(res, 201, await addToDatabase({ title: input.title, author: input.author, price: input.price }));
 }
 
-function koaApp(parser: string): Koa {
-  const parse =
-    parser === 'koa-body'
-      ? koaBody({ json: true, urlencoded: false, text: false, multipart: false, jsonStrict: true, jsonLimit: BODY_LIMIT_BYTES })
-      : jsonBody(BODY_LIMIT_BYTES);
+function koaApp(): Koa {
+  const parse = koaBody({ json: true, urlencoded: false, text: false, multipart: false, jsonStrict: true, jsonLimit: BODY_LIMIT_BYTES });
   const router = new Router();
   router.post('/books', parse, async (ctx) => {
     const input = ctx.request.body as Partial<NewBook>;
@@ -105,7 +101,7 @@ function koaApp(parser: string): Koa {
   return app;
 }
 
-const server = process.env.FLOOR_BODY ? createServer(koaApp(process.env.FLOOR_BODY).callback()) : createServer((req, res) => {
+const server = process.env.FLOOR_HTTP === 'koa' ? createServer(koaApp().callback()) : createServer((req, res) => {
   if (req.method === 'POST' && req.url === '/books') {
     addBook(req, res).catch((error: unknown) => send(res, 500, { title: String(error) }));
   } else if (req.url === '/readyz') {

@@ -8,8 +8,8 @@
  *                         service's WEB_CONCURRENCY, a list runs each), BENCH_FSYNC=on|off, BENCH_LOG_LEVEL,
  *                         BENCH_POOL, BENCH_LOADGEN=autocannon, BENCH_PROFILE=<dir> (a .cpuprofile per service process),
  *                         BENCH_NODE_OPTIONS (the service's, e.g. --max-semi-space-size=32),
- *                         BENCH_FLOOR=off (skip the floors: the same transaction behind node:http on node-postgres, and on the BookStore;
- *                         and the body parser A/B: one Koa route on the BookStore, koa-body against the service's reader)
+ *                         BENCH_FLOOR=off (skip the floors: the same transaction behind node:http on node-postgres, and on the BookStore,
+ *                         and one Koa route with koa-body on the BookStore)
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -159,21 +159,19 @@ async function main(): Promise<void> {
     const floors = [
       ['pg', '', 'node:http and node-postgres only'],
       ['sequelize', '', "node:http and the service's BookStore.add (Sequelize managed transaction, outbox append) only"],
-      // The body parser A/B: the same Koa route and BookStore.add, koa-body against the service's reader.
-      ['sequelize', 'koa-body', 'Koa, koa-body (jsonStrict) and BookStore.add'],
-      ['sequelize', 'json-body', "Koa, the service's JSON reader (http/json-body.ts) and BookStore.add"],
+      ['sequelize', 'koa', 'one Koa route (@koa/router, koa-body) on BookStore.add'],
     ] as const;
-    for (const [db, body, what] of floor ? floors : []) {
-      const mode = `FLOOR_DB=${db}${body ? ` FLOOR_BODY=${body}` : ''}`;
+    for (const [db, http, what] of floor ? floors : []) {
+      const mode = `FLOOR_DB=${db}${http ? ` FLOOR_HTTP=${http}` : ''}`;
       await loadServer(`Floor ${mode}: ${what} (tools/bench/floor-server.ts, pool 10, one process)`, async () => {
         const port = await freePort();
         const child = new ManagedProcess({
           name: `floor server (${mode})`,
           command: process.execPath,
           args: ['--import', 'tsx', resolve(__dirname, 'floor-server.ts')],
-          env: { ...process.env, DATABASE_URL: appUrl, PORT: String(port), FLOOR_DB: db, FLOOR_BODY: body },
+          env: { ...process.env, DATABASE_URL: appUrl, PORT: String(port), FLOOR_DB: db, FLOOR_HTTP: http },
           cwd: resolve(__dirname, '../..'),
-          logFile: join(dir, `floor-${db}${body ? `-${body}` : ''}.log`),
+          logFile: join(dir, `floor-${db}${http ? `-${http}` : ''}.log`),
         });
         child.start();
         const url = `http://127.0.0.1:${port}`;

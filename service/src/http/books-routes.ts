@@ -1,18 +1,31 @@
 import Router from '@koa/router';
 import { TObject } from '@sinclair/typebox';
 import { Context } from 'koa';
+import { HttpMethodEnum, koaBody } from 'koa-body';
 import { BookStore } from '../books/book-store';
 import { NewBook } from '../books/book-schema';
 import { IdempotencyKeyReused } from '../books/idempotency';
 import { BODY_LIMIT_BYTES, bookApi, ParameterLocation } from './book-api';
-import { jsonBody } from './json-body';
 import { problems } from './problem';
 import { parseParameters, validate } from './validation';
 
 /** W3C trace context: stored with the event when well-formed, otherwise ignored (never a reason to refuse a write). */
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
-const parseJson = jsonBody(BODY_LIMIT_BYTES);
+/**
+ * koa-body for JSON only: strict (an object or an array; an empty body is {}), at most
+ * BODY_LIMIT_BYTES (413 above), gzip/deflate/br bodies inflated, `__proto__` keys refused
+ * (co-body's @hapi/bourne); anything unparseable is a 400 (error-handler.ts).
+ */
+const parseJson = koaBody({
+  json: true,
+  jsonStrict: true,
+  jsonLimit: BODY_LIMIT_BYTES,
+  urlencoded: false,
+  text: false,
+  multipart: false,
+  parsedMethods: [HttpMethodEnum.POST],
+});
 
 /** The body as validated against the document's schema, then with title and author trimmed. */
 function newBook(body: unknown): NewBook {

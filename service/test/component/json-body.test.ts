@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { json, useServiceAndDatabase } from '../support/test-service';
 
-/** Bodies http/json-body.ts reads itself, and the encoded ones it leaves to koa-body. */
+/** Bodies koa-body reads for POST /books: encoded, with a byte-order mark, in chunks, over the limit. */
 const env = useServiceAndDatabase();
 const book = { title: 'Body', author: 'Reader', price: 3.5 };
 
