@@ -4,7 +4,7 @@ import { prng, WriteLoad } from '../../../../tools/chaos/load';
 import { failures, formatReconciliation, readDatabase, reconcile, scopeToRun, type TopicRecord } from '../../../../tools/chaos/reconcile';
 import { connect, isReady, podsOf, portForward, type Cluster } from '../../../../tools/ops/kube';
 import { consumeTopic, DEFAULT_NAMES, portForwardToService, waitForPipeline } from '../../../../tools/ops/pipeline';
-import { pollUntil, waitFor } from '../../../../tools/stack/processes';
+import { pollUntil, waitFor, withTimeout } from '../../../../tools/stack/processes';
 import { NAMESPACE, PLATFORM_NAMESPACE } from './cluster-tools';
 
 /**
@@ -114,19 +114,25 @@ async function main(): Promise<void> {
 
     await gap();
     const atSeconds = (Date.now() - started) / 1000;
+    // The service pods' own /readyz, through the API server's pod proxy as the kubelet's probe asks
+    // it, while PostgreSQL is away: 503 (database unavailable), then 200 again. Not through the
+    // Service: a pod that answers 503 leaves its endpoints, and on kind PostgreSQL can be back within
+    // seconds, so a forward to ready pods may only ever see connections refused and then 200.
+    const servicePods = (await podsOf(cluster, NAMESPACE, POD_OF.service.selector)).filter(isReady).map((p) => p.metadata!.name!);
+    if (servicePods.length === 0) throw new Error('no ready service pod before the PostgreSQL fault');
+    const readyz = (name: string) =>
+      withTimeout('/readyz', cluster.core.connectGetNamespacedPodProxyWithPath({ name: `${name}:8000`, namespace: NAMESPACE, path: 'readyz' }), 3_000).then(
+        () => 200,
+        (error: { code?: number }) => (typeof error?.code === 'number' ? error.code : 0),
+      );
     const { pod, uid } = await deletePod('postgres');
     const statuses: Record<string, number> = {};
     const t = Date.now();
-    // /readyz through the Service while PostgreSQL is away: 503 (database unavailable), then 200 again.
-    // Polled often: on kind the new pod can be serving within a couple of seconds.
-    await waitFor('the service to answer 503 and then recover', 600_000, async () => {
-      const status = await fetch(`${service.url}/readyz`, { signal: AbortSignal.timeout(3_000) }).then(
-        async (r) => (await r.arrayBuffer(), r.status),
-        () => 0,
-      );
-      statuses[status] = (statuses[status] ?? 0) + 1;
-      return statuses[503] && status === 200;
-    }, 200);
+    await waitFor('the service pods to answer 503 and then 200 again', 600_000, async () => {
+      const answers = await Promise.all(servicePods.map(readyz));
+      for (const status of answers) statuses[status] = (statuses[status] ?? 0) + 1;
+      return statuses[503] && answers.every((status) => status === 200);
+    }, { intervalMs: 100, detail: () => `/readyz answers so far ${JSON.stringify(statuses)}` });
     outage = { statuses, recoveredAfterMs: Date.now() - t };
     const readyAfterMs = await readyAgain(cluster, 'postgres', uid);
     faults.push({ fault: 'postgres', pod, atSeconds, readyAfterMs });
