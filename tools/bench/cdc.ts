@@ -20,6 +20,9 @@ import { TopicReader } from '../stack/topic-reader';
 import { formatCpuBreakdown, sampleCpu } from './cpu-breakdown';
 import { latencySummary, steadyWrites, writeBacklog, writesSummary } from './book-writes';
 
+/** The stack's container processes (processes are this one's children and counted anyway). */
+const stackPids = (stack: Stack) => [stack.postgres.pid, stack.kafka.pid, stack.connect.pid];
+
 const rate = Number(process.env.BENCH_RATE ?? 1000);
 const seconds = Number(process.env.BENCH_SECONDS ?? 30);
 const backlog = Number(process.env.BENCH_BACKLOG ?? 50_000);
@@ -49,10 +52,10 @@ async function latency(stack: Stack): Promise<void> {
   await steadyWrites(url, rate, warmupSeconds, (id) => warm.add(id));
   await waitFor('the warm-up events', 120_000, () => [...warm].every((id) => receivedAt.has(id)), 50);
 
-  const [cpu0, t0] = [sampleCpu(), performance.now()];
+  const [cpu0, t0] = [sampleCpu(stackPids(stack)), performance.now()];
   const writes = await steadyWrites(url, rate, seconds, (id, at) => committedAt.set(id, at));
   await pollUntil(60_000, () => [...committedAt.keys()].every((id) => receivedAt.has(id)), { intervalMs: 50 });
-  const [cpu1, t1] = [sampleCpu(), performance.now()];
+  const [cpu1, t1] = [sampleCpu(stackPids(stack)), performance.now()];
   await consumer.stop();
 
   // A record handled before its 201 was read counts as 0 ms.
@@ -78,7 +81,7 @@ async function drain(stack: Stack, label: string): Promise<void> {
     last = at;
   });
   await sleep(2000); // let the consumer's group settle at the end of the topic
-  const [cpu0, resumed] = [sampleCpu(), performance.now()];
+  const [cpu0, resumed] = [sampleCpu(stackPids(stack)), performance.now()];
   await stack.connector.resume();
   let lastReport = resumed;
   await pollUntil(15 * 60_000, () => received >= backlog, {
@@ -89,7 +92,7 @@ async function drain(stack: Stack, label: string): Promise<void> {
       console.log(`    … ${received} received`);
     },
   });
-  const [cpu1, done] = [sampleCpu(), performance.now()];
+  const [cpu1, done] = [sampleCpu(stackPids(stack)), performance.now()];
   await consumer.stop();
   const total = (last - resumed) / 1000;
   const streaming = (last - first) / 1000;

@@ -48,13 +48,18 @@ export function componentOf(args: string[]): string | undefined {
   return undefined;
 }
 
-/** One reading of the CPU ticks of this process and everything below it. */
-export function sampleCpu(root = process.pid): CpuSample {
+/**
+ * One reading of the CPU ticks of this process and everything below it, and of `others` (the
+ * stack's containers, whose processes are not this process's children) and everything below them.
+ */
+export function sampleCpu(others: Array<number | undefined> = [], root = process.pid): CpuSample {
   const sample: CpuSample = new Map();
   const all = allProcesses();
   const self = all.find((p) => p.pid === root);
   if (self) sample.set(String(root), { part: 'benchmark · load generator and topic reader (this process)', ticks: self.own });
-  for (const p of descendants(all, root)) {
+  const roots = others.filter((pid): pid is number => !!pid);
+  const tops = all.filter((p) => roots.includes(p.pid));
+  for (const p of [...descendants(all, root), ...tops, ...roots.flatMap((pid) => descendants(all, pid))]) {
     const args = commandLine(p.pid);
     const component = componentOf(args);
     if (!component) continue;

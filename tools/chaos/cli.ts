@@ -5,9 +5,10 @@ import { formatReconciliation } from './reconcile';
 import { DEFAULT_CHAOS, formatFaults, runChaos } from './run';
 
 const USAGE = `npm run chaos -- [--duration=3m] [--seed=N] [--clients=8] [--rate=60] [--invalid-share=0.15] [--delete-share=0.35]
-  Starts the local stack, writes at a steady rate while SIGKILLing and restarting, in turn and at seeded
+  Starts the local stack, writes at a steady rate while breaking and restarting, in turn and at seeded
   random moments, the service, the Connect worker, the Kafka broker, PostgreSQL (a fast shutdown) and the
-  book-catalog consumer; then drains books.events, waits for the consumer to catch up and reconciles
+  book-catalog consumer (processes SIGKILLed; Kafka and Connect containers, with BOOK_KAFKA, killed,
+  paused or restarted in turn); then drains books.events, waits for the consumer to catch up and reconciles
   client, database, topic and read model. Exit code 1 when an event is missing or unexpected, order is
   broken, or the ledgers disagree. (Also CHAOS_DURATION etc.)`;
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Stack } from '../stack/stack';
-import { FAULTS, FaultName, FaultRecord, healConnector, injectFault } from './faults';
+import { faultActions, FAULTS, FaultName, FaultRecord, healConnector, injectFault } from './faults';
 import { LoadLedger, prng, WriteLoad } from './load';
 import { drainTopic, failures, readDatabase, readReadModel, reconcile, Reconciliation, waitForConsumer } from './reconcile';
 
@@ -86,8 +86,11 @@ export async function runChaos(stack: Stack, options: ChaosOptions): Promise<Cha
       const fault = faults[i % faults.length];
       const atSeconds = elapsed();
       const downMs = between(o.downMs);
-      o.log(`${atSeconds.toFixed(1)} s: ${fault} ${fault === 'postgres' ? 'fast shutdown' : 'SIGKILL'}, down for ${downMs} ms (${load.summary()})`);
-      const record = { atSeconds, ...(await injectFault(stack, fault, downMs, o.log)) };
+      // Round after round, a container is broken in each of its ways in turn.
+      const actions = faultActions(stack, fault);
+      const action = actions[(roundsDone + FAULTS.indexOf(fault)) % actions.length];
+      o.log(`${atSeconds.toFixed(1)} s: ${fault} ${action}, down for ${downMs} ms (${load.summary()})`);
+      const record = { atSeconds, ...(await injectFault(stack, fault, action, downMs, o.log)) };
       injected.push(record);
       o.log(`${elapsed().toFixed(1)} s: ${fault} back, pipeline streaming again after ${record.recoveryMs} ms`);
     }
@@ -111,6 +114,6 @@ export async function runChaos(stack: Stack, options: ChaosOptions): Promise<Cha
 
 export function formatFaults(faults: FaultRecord[]): string {
   return faults.map((f) =>
-    `  ${f.atSeconds.toFixed(1).padStart(7)} s  ${f.fault.padEnd(8)}  down ${String(f.downMs).padStart(5)} ms, streaming again after ${String(f.recoveryMs).padStart(6)} ms` +
+    `  ${f.atSeconds.toFixed(1).padStart(7)} s  ${f.fault.padEnd(8)}  ${f.action.padEnd(13)}  down ${String(f.downMs).padStart(5)} ms, streaming again after ${String(f.recoveryMs).padStart(6)} ms` +
     (f.connectorRestarts ? `, connector restarted ${f.connectorRestarts}×` : '')).join('\n');
 }

@@ -1,6 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { jarCacheDir } from './jars';
+import { KAFKA_NETWORK_BOOTSTRAP } from './kafka-broker-container';
 import { startStack, Stack } from './stack';
 import { STACK_INFO_FILE } from './stack-info';
 
@@ -14,7 +15,7 @@ function writePsqlEnv(file: string, url: string): string {
   return file;
 }
 
-/** `npm run stack`: the whole pipeline as local processes until Ctrl-C. */
+/** `npm run stack`: the whole pipeline, as processes or containers (BOOK_POSTGRES, BOOK_KAFKA), until Ctrl-C. */
 let interrupted = () => false;
 
 async function main(): Promise<void> {
@@ -61,9 +62,13 @@ async function main(): Promise<void> {
   }, null, 2));
 
   const connectorUrl = `${stack.connect.url}/connectors/${stack.connector.name}`;
-  const jars = join(jarCacheDir(stack.versions), 'kafka', '*');
+  const consoleConsumer = stack.kafka.containerId
+    ? `docker exec ${stack.kafka.containerId.slice(0, 12)} bin/kafka-console-consumer.sh \\
+                            --bootstrap-server ${KAFKA_NETWORK_BOOTSTRAP} --topic ${stack.topic} --from-beginning \\`
+    : `java -cp '${join(jarCacheDir(stack.versions), 'kafka', '*')}' org.apache.kafka.tools.consumer.ConsoleConsumer \\
+                            --bootstrap-server ${stack.kafka.bootstrap} --topic ${stack.topic} --from-beginning \\`;
   console.log(`
-Book service stack is up (${((Date.now() - started) / 1000).toFixed(0)} s). Ctrl-C stops everything.
+Book service stack is up (${((Date.now() - started) / 1000).toFixed(0)} s): PostgreSQL ${stack.mode.postgres}, Kafka and Connect ${stack.mode.kafka}. Ctrl-C stops everything.
 
   API docs (Swagger UI)   ${stack.service?.url}/docs
   Connect REST API        ${stack.connect.url}
@@ -75,8 +80,7 @@ Book service stack is up (${((Date.now() - started) / 1000).toFixed(0)} s). Ctrl
   dead letters            npm run dlq -- list      (topic ${stack.deadLetterTopic}; replay: npm run dlq -- replay)
 
   follow the events       npm run events
-  console consumer        java -cp '${jars}' org.apache.kafka.tools.consumer.ConsoleConsumer \\
-                            --bootstrap-server ${stack.kafka.bootstrap} --topic ${stack.topic} --from-beginning \\
+  console consumer        ${consoleConsumer}
                             --property print.headers=true --property print.key=true
   logs                    ${stack.dir}/{kafka/broker.log,connect/connect.log,service.log,consumer.log}
 

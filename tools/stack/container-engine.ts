@@ -1,8 +1,16 @@
-import type { ContainerRuntimeClient } from 'testcontainers';
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { ContainerRuntimeClient, GenericContainer } from 'testcontainers';
 import { withTimeout } from './processes';
+import { STRIMZI_DIR } from './strimzi-resources';
 
 /** Image names the tools run; each can point at a mirror or another tag. */
 export const POSTGRES_IMAGE = process.env.BOOK_POSTGRES_IMAGE ?? 'postgres:15';
+/** Strimzi's Kafka image: the one the Connect image is built FROM (strimzi/connect/Dockerfile) and the cluster's brokers run. */
+export const KAFKA_IMAGE = process.env.BOOK_KAFKA_IMAGE ?? dockerfileArg('KAFKA_IMAGE');
+/** The project's Connect image (strimzi/connect/Dockerfile), as tools/containers/check-images.sh tags it. */
+export const CONNECT_IMAGE = process.env.BOOK_CONNECT_IMAGE ?? 'book-connect:dev';
 /** Mirrors testcontainers' own default (reaper/reaper.js); RYUK_CONTAINER_IMAGE overrides both. */
 const RYUK_IMAGE = process.env.RYUK_CONTAINER_IMAGE ?? 'testcontainers/ryuk:0.14.0';
 const ANSWER_TIMEOUT_MS = 10_000;
@@ -48,4 +56,75 @@ export async function checkEngine(images: string[]): Promise<EngineCheck> {
     }
   }
   return { usable: true, client };
+}
+
+function dockerfileArg(name: string): string {
+  const dockerfile = readFileSync(join(STRIMZI_DIR, 'connect', 'Dockerfile'), 'utf8');
+  const value = new RegExp(`^ARG ${name}=(\\S+)$`, 'm').exec(dockerfile)?.[1];
+  if (!value) throw new Error(`strimzi/connect/Dockerfile has no "ARG ${name}=..." line`);
+  return value;
+}
+
+/** Labels and layers of a local image; undefined when it is not here. */
+export async function localImage(client: ContainerRuntimeClient, image: string): Promise<{ labels: Record<string, string>; layers: string[] } | undefined> {
+  const info = await client.container.dockerode.getImage(image).inspect().catch(() => undefined);
+  return info && { labels: info.Config?.Labels ?? {}, layers: info.RootFS?.Layers ?? [] };
+}
+
+/**
+ * On every container and network the stack makes: the host and pid of the Node process that made
+ * it. Without Ryuk nothing removes what a killed run left; removeLeftovers does, on the next run.
+ */
+const OWNER_LABEL = 'book-service.owner';
+export const ownerLabels = (): Record<string, string> => ({ [OWNER_LABEL]: `${hostname()}:${process.pid}` });
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function orphaned(labels: Record<string, string> | undefined): boolean {
+  const [host, pid] = (labels?.[OWNER_LABEL] ?? '').split(':');
+  return host === hostname() && !processAlive(Number(pid));
+}
+
+/** Removes the containers (with their volumes), then the networks, of runs on this host whose process is gone. */
+export async function removeLeftovers(client: ContainerRuntimeClient): Promise<void> {
+  const docker = client.container.dockerode;
+  const filters = { label: [OWNER_LABEL] };
+  for (const c of await docker.listContainers({ all: true, filters })) {
+    if (orphaned(c.Labels)) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+  }
+  for (const n of await docker.listNetworks({ filters })) {
+    if (orphaned(n.Labels)) await docker.getNetwork(n.Id).remove().catch(() => undefined);
+  }
+}
+
+/** A user-defined bridge network (containers find each other by alias), labelled like the containers. */
+export async function createNetwork(client: ContainerRuntimeClient, prefix: string): Promise<{ name: string; remove(): Promise<void> }> {
+  const name = `${prefix}-${process.pid}-${Date.now().toString(36)}`;
+  const network = await client.container.dockerode.createNetwork({ Name: name, Driver: 'bridge', Labels: ownerLabels() });
+  return { name, remove: () => network.remove() };
+}
+
+// TypeScript requires this constructor form of a mixin base.
+type ContainerClass = new (...args: any[]) => GenericContainer;
+
+/**
+ * `Base` (GenericContainer or a module's subclass) whose ports can be published on 127.0.0.1 only
+ * (testcontainers publishes on every interface; the process variants listen on loopback only) at a
+ * fixed host port, so that a container started again keeps its address.
+ */
+export function withLoopbackPorts<T extends ContainerClass>(Base: T) {
+  return class extends Base {
+    publishOnLoopback(container: number, host: number): this {
+      this.withExposedPorts({ container, host });
+      this.hostConfig.PortBindings = { ...this.hostConfig.PortBindings, [`${container}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: String(host) }] };
+      return this;
+    }
+  };
 }

@@ -12,7 +12,7 @@ export interface JavaProcessOptions {
   cwd?: string;
 }
 
-const DEFAULT_JVM = ['-Xms64m', '-Xmx512m', '-XX:+UseSerialGC', '-Djava.awt.headless=true'];
+export const DEFAULT_JVM = ['-Xms64m', '-Xmx512m', '-XX:+UseSerialGC', '-Djava.awt.headless=true'];
 
 /** One JVM that can be started, SIGKILLed and started again with the same arguments. */
 export class JavaProcess extends ManagedProcess {

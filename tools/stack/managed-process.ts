@@ -16,11 +16,21 @@ export interface ManagedProcessOptions {
 /** A part of the local stack that a fault run can SIGKILL and start again. */
 export interface Restartable {
   readonly logFile: string;
+  /** Its (main) process id on this host, where known: for CPU accounting. */
+  readonly pid?: number;
   /** SIGKILL: no shutdown hook runs, like a crashed pod. */
   kill(): Promise<void>;
   /** Start it again with the same configuration, port and data (after kill or stop). */
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** Containers only: freeze every process of it, and let it go on. */
+  pause?(): Promise<void>;
+  unpause?(): Promise<void>;
+}
+
+/** What can be waited on until it serves, failing at once if it dies: a ManagedProcess or a ManagedContainer. */
+export interface Watched {
+  waitUntil(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void>;
 }
 
 /** Children still running when this Node process exits (normally, by process.exit or an uncaught error). */

@@ -7,9 +7,13 @@ import { migrate } from '../../service/src/db/migrator';
 import { bootstrapCatalog, bootstrapRoles, CATALOG, DEFAULT_ROLES } from '../../service/src/db/roles';
 import { catalogMigrations } from '../../service/src/catalog/migrations';
 import { createSequelize } from '../../service/src/db/sequelize';
-import { ConnectWorker, startConnectWorker, writeLocalSecret } from './connect-worker';
-import { resolveJars } from './jars';
+import { ConnectWorker, LocalSecret, startConnectWorker, writeLocalSecret } from './connect-worker';
+import { startConnectContainer } from './connect-worker-container';
+import { createNetwork, removeLeftovers } from './container-engine';
+import { resolveJars, StackJars } from './jars';
 import { KafkaBroker, startKafkaBroker } from './kafka-broker';
+import { startKafkaContainer } from './kafka-broker-container';
+import { kafkaMode } from './kafka-mode';
 import { ConnectorClient, connectorFromResource } from './outbox-connector';
 import { PostgresServer, startPostgres } from './postgres';
 import { freePort } from './processes';
@@ -56,9 +60,14 @@ export interface StackCatalog {
   url: string;
 }
 
-/** Everything of the CDC pipeline, running as local processes; each part can be killed and restarted. */
+/**
+ * Everything of the CDC pipeline, each part as a local process or a container (BOOK_POSTGRES,
+ * BOOK_KAFKA); each can be killed and restarted.
+ */
 export interface Stack {
   readonly versions: StackVersions;
+  /** How PostgreSQL, and Kafka with Connect, run. */
+  readonly mode: { postgres: 'process' | 'container'; kafka: 'process' | 'container' };
   readonly dir: string;
   readonly postgres: PostgresServer;
   readonly database: StackDatabase;
@@ -76,6 +85,9 @@ export interface Stack {
   /** Stops every process and deletes every temporary directory. Idempotent. */
   stop(): Promise<void>;
 }
+
+/** PostgreSQL's name on the stack's network, when Kafka and Connect run as containers. */
+const POSTGRES_ALIAS = 'postgres';
 
 /** ${provider:namespace/secret:key}, the KubernetesSecretConfigProvider placeholder form. */
 function secretReference(placeholder: string): { namespace: string; secret: string; key: string } {
@@ -103,17 +115,27 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
 
   try {
-    const jarsPromise = resolveJars(versions, log);
-    jarsPromise.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
+    const platform = await kafkaMode();
+    // Jars only for processes; a rejection is awaited below, not left unhandled meanwhile.
+    const jarsPromise = platform.kind === 'container' ? undefined : resolveJars(versions, log);
+    jarsPromise?.catch(() => undefined);
+    let network: string | undefined;
+    if (platform.kind === 'container') {
+      await removeLeftovers(platform.client);
+      const created = await createNetwork(platform.client, 'book-stack');
+      cleanups.push(() => created.remove());
+      network = created.name;
+    }
 
     // PostgreSQL: roles, database and schema exactly as in the cluster (bootstrap, then migrations as the owner).
-    const postgres = await startPostgres({ fsync: options.fsync ?? false });
+    const postgres = await startPostgres({ fsync: options.fsync ?? false, network: network ? { name: network, alias: POSTGRES_ALIAS } : undefined });
     cleanups.push(() => postgres.destroy());
     step(postgres);
     log(`PostgreSQL ${postgres.kind} on ${postgres.host}:${postgres.port}`);
+    // Connect reaches PostgreSQL where it runs: on this host, or by its name on the stack's network.
     const definition = connectorFromResource({
-      'database.hostname': postgres.host,
-      'database.port': String(postgres.port),
+      'database.hostname': network ? POSTGRES_ALIAS : postgres.host,
+      'database.port': network ? '5432' : String(postgres.port),
       'database.dbname': 'books',
     });
     const cfg = definition.config;
@@ -138,28 +160,23 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await assertSlotExists(db);
     const catalog = await createCatalog(postgres);
 
-    const jars = step(await jarsPromise);
-    const kafka = await startKafkaBroker(join(dir, 'kafka'), jars.classpath, options.jvmOptions);
-    cleanups.push(() => kafka.stop());
+    const ref = secretReference(cfg['database.password']);
+    const secret: LocalSecret = { namespace: ref.namespace, name: ref.secret, data: { username: DEFAULT_ROLES.cdc, [ref.key]: passwords.cdc } };
+    const kafka: KafkaBroker = platform.kind === 'container'
+      ? await startKafkaContainer({ client: platform.client, network: network!, dir: join(dir, 'kafka'), jvmOptions: options.jvmOptions })
+      : await startKafkaBroker(join(dir, 'kafka'), step(await jarsPromise!).classpath, options.jvmOptions);
+    cleanups.push(() => kafka.destroy());
     step(kafka);
-    log(`Kafka ${versions.kafka} (KRaft) on ${kafka.bootstrap}`);
+    log(`Kafka ${versions.kafka} (KRaft) ${platform.kind} on ${kafka.bootstrap}`);
     const topic = await createTopicFromResource(kafka.bootstrap);
     const deadLetterTopic = await createTopicFromResource(kafka.bootstrap, deadLetterTopicResource());
 
-    const secretsDir = join(dir, 'secrets');
-    const ref = secretReference(cfg['database.password']);
-    writeLocalSecret(secretsDir, ref.namespace, ref.secret, { username: DEFAULT_ROLES.cdc, [ref.key]: passwords.cdc });
-    const connect = await startConnectWorker({
-      dir: join(dir, 'connect'),
-      bootstrap: kafka.bootstrap,
-      classpath: jars.classpath,
-      pluginPath: jars.pluginPath,
-      secretsDir,
-      jvmOptions: options.jvmOptions,
-    });
-    cleanups.push(() => connect.stop());
+    const connect: ConnectWorker = platform.kind === 'container'
+      ? await startConnectContainer({ client: platform.client, network: network!, dir: join(dir, 'connect'), secret, jvmOptions: options.jvmOptions })
+      : await startConnectProcess(join(dir, 'connect'), kafka.bootstrap, await jarsPromise!, secret, options.jvmOptions);
+    cleanups.push(() => connect.destroy());
     step(connect);
-    log(`Kafka Connect REST API on ${connect.url}`);
+    log(`Kafka Connect ${platform.kind}, REST API on ${connect.url}`);
     const connector = new ConnectorClient(() => connect.url, definition);
     await connector.apply();
     await connector.waitFor('RUNNING');
@@ -196,11 +213,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     }
 
     step(consumer);
-    return { versions, dir, postgres, database: db, kafka, connect, connector, topic, service, catalog, deadLetterTopic, consumer, stop };
+    return { versions, mode: { postgres: postgres.kind, kafka: platform.kind }, dir, postgres, database: db, kafka, connect, connector, topic, service, catalog, deadLetterTopic, consumer, stop };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/** The worker as a process; the connector's secret as files of its working directory. */
+function startConnectProcess(dir: string, bootstrap: string, jars: StackJars, secret: LocalSecret, jvmOptions?: string[]): Promise<ConnectWorker> {
+  const secretsDir = join(dir, '..', 'secrets');
+  writeLocalSecret(secretsDir, secret);
+  return startConnectWorker({ dir, bootstrap, classpath: jars.classpath, pluginPath: jars.pluginPath, secretsDir, jvmOptions });
 }
 
 /** The consumer's database and role, created and migrated as in the cluster (bootstrap, then the catalog migrations as that role). */

@@ -1,6 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Client } from 'pg';
 import { healConnector } from '../../../tools/chaos/faults';
 import { localStackChecks } from '../../../tools/ops/local-status';
@@ -70,7 +68,6 @@ describe('a misconfigured connector says what is wrong, and fixing it loses noth
 
   it('wrong password (rotated in the database, not in the Secret): reported with the authentication error; fixing the Secret loses nothing', async () => {
     const ref = /^\$\{(\w+):([\w.-]+)\/([\w.-]+):([\w.-]+)\}$/.exec(stack.connector.definition.config['database.password'])!;
-    const secretDir = join(stack.dir, 'secrets', ref[2], ref[3]);
 
     // The database password is rotated but the Secret is not: Debezium 3.6 retries the
     // start every 10 s and the REST status stays RUNNING; the slot and the log tell.
@@ -91,7 +88,7 @@ describe('a misconfigured connector says what is wrong, and fixing it loses noth
 
     await writeMeanwhile('while the password was wrong', 20);
     // The fix: the Secret gets the new password (the local stand-in for the Kubernetes Secret is a file), then a restart.
-    writeFileSync(join(secretDir, ref[4]), rotated, { mode: 0o600 });
+    await stack.connect.writeSecret({ namespace: ref[2], name: ref[3], data: { [ref[4]]: rotated } });
     await stack.connector.restart();
     await healConnector(stack, () => undefined);
     await expectNothingLost();

@@ -21,7 +21,7 @@ async function burstAcross(label: string, crash: () => Promise<void>): Promise<n
   return ledger.writes.length;
 }
 
-describe('nothing committed is lost when Connect or the broker is SIGKILLed mid-burst', () => {
+describe('nothing committed is lost when Connect or the broker is SIGKILLed (a process, or its container) mid-burst', () => {
   it('every committed event is on books.events afterwards; duplicates carry the same event id', async () => {
     const viaConnect = await burstAcross('connect-crash', async () => {
       await stack.connect.kill();

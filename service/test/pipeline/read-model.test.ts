@@ -111,9 +111,12 @@ describe('the book-catalog read model', () => {
     const [refused] = await addBooks(1, 'refused');
     const later = await addBooks(5, 'after refused');
     await expectEventually(async () => (await consumerMetrics(stack)).get('catalog_events_dead_lettered_total{reason="apply-failed"}'), before + 1);
-    const model = await readModel(stack);
-    expect(model.books.map(([id]) => id)).toEqual(expect.arrayContaining(later));
-    expect(model.books.some(([id]) => id === refused)).toBe(false);
+    // The later events need not be applied yet when the refused one is dead-lettered (other partitions run on their own).
+    await expectEventually(async () => {
+      const ids = new Set((await readModel(stack)).books.map(([id]) => id));
+      return later.every((id) => ids.has(id));
+    }, true);
+    expect((await readModel(stack)).books.some(([id]) => id === refused)).toBe(false);
 
     await withClient(stack.catalog.adminUrl, (db) => db.query('ALTER TABLE catalog_books DROP CONSTRAINT test_refuse'));
     const replay = await runDlq(['replay']);

@@ -61,7 +61,7 @@ export async function startPipelineStack(options: Pick<StackOptions, 'serviceEnv
   const started = Date.now();
   try {
     const stack = await startStack({ ...options, log: (line) => process.env.PIPELINE_VERBOSE && console.log(line) });
-    console.log(`pipeline stack up in ${Date.now() - started} ms: Kafka ${stack.kafka.bootstrap}, Connect ${stack.connect.url}, service ${stack.service!.url}, consumer ${stack.consumer?.url}`);
+    console.log(`pipeline stack up in ${Date.now() - started} ms (PostgreSQL ${stack.mode.postgres}, Kafka and Connect ${stack.mode.kafka}): Kafka ${stack.kafka.bootstrap}, Connect ${stack.connect.url}, service ${stack.service!.url}, consumer ${stack.consumer?.url}`);
     return { ...stack, stop: () => stack.stop().finally(release) };
   } catch (error) {
     release();
