@@ -92,8 +92,15 @@ function orphaned(labels: Record<string, string> | undefined): boolean {
   return host === hostname() && !processAlive(Number(pid));
 }
 
-/** Removes the containers (with their volumes), then the networks, of runs on this host whose process is gone. */
-export async function removeLeftovers(client: ContainerRuntimeClient): Promise<void> {
+let swept: Promise<void> | undefined;
+
+/** Removes the containers (with their volumes), then the networks, of runs on this host whose process is gone; once per process. */
+export function removeLeftovers(client: ContainerRuntimeClient): Promise<void> {
+  swept ??= sweep(client);
+  return swept;
+}
+
+async function sweep(client: ContainerRuntimeClient): Promise<void> {
   const docker = client.container.dockerode;
   const filters = { label: [OWNER_LABEL] };
   for (const c of await docker.listContainers({ all: true, filters })) {

@@ -34,15 +34,13 @@ async function containersReason(): Promise<EngineCheck> {
 async function resolve(): Promise<KafkaMode> {
   const choice = process.env.BOOK_KAFKA ?? 'auto';
   if (!['auto', 'process', 'container'].includes(choice)) throw new Error(`BOOK_KAFKA must be auto, process or container, not "${choice}"`);
-  if (choice === 'process') return { kind: 'process' };
-  const check = await containersReason();
   if (choice === 'container') {
+    const check = await containersReason();
     if (!check.usable) throw new Error(`BOOK_KAFKA=container cannot work here: ${check.reason}`);
     return { kind: 'container', client: check.client };
   }
   // Containers are opt-in until the whole pipeline layer passes in them (docs/containers.md, "Known problem").
-  const why = check.usable ? 'containers are opt-in (BOOK_KAFKA=container) until a broker restart in a container is survived' : check.reason;
-  process.stderr.write(`[kafka] BOOK_KAFKA=auto: Kafka and Connect as processes (jars from Maven), not containers: ${why}\n`);
+  if (choice === 'auto') process.stderr.write('[kafka] BOOK_KAFKA=auto: Kafka and Connect as processes (jars from Maven); containers are opt-in (BOOK_KAFKA=container) until a broker restart in a container is survived\n');
   return { kind: 'process' };
 }
 

@@ -1,7 +1,7 @@
-import { createWriteStream, readFileSync, WriteStream } from 'node:fs';
+import { createWriteStream, WriteStream } from 'node:fs';
 import type { ContainerRuntimeClient, StartedTestContainer } from 'testcontainers';
 import { Restartable } from './managed-process';
-import { StopWaiting, waitFor } from './processes';
+import { StopWaiting, tailOf, waitFor } from './processes';
 
 /**
  * A container of the local stack (the Kafka broker, the Connect worker) that a fault run can
@@ -66,11 +66,7 @@ export class ManagedContainer implements Restartable {
   }
 
   logTail(lines = 40): string {
-    try {
-      return readFileSync(this.logFile, 'utf8').split('\n').slice(-lines).join('\n');
-    } catch {
-      return '(no log)';
-    }
+    return tailOf(this.logFile, lines);
   }
 
   /** SIGKILL to the container's init: no shutdown hook runs, like a crashed pod. */

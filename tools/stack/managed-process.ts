@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, readFileSync, WriteStream } from 'node:fs';
-import { StopWaiting, waitFor } from './processes';
+import { createWriteStream, WriteStream } from 'node:fs';
+import { StopWaiting, tailOf, waitFor } from './processes';
 
 export interface ManagedProcessOptions {
   /** For messages: "Kafka broker", "book service". */
@@ -102,11 +102,7 @@ export class ManagedProcess {
   }
 
   logTail(lines = 40): string {
-    try {
-      return readFileSync(this.options.logFile, 'utf8').split('\n').slice(-lines).join('\n');
-    } catch {
-      return '(no log)';
-    }
+    return tailOf(this.options.logFile, lines);
   }
 
   /** SIGKILL: no shutdown hook runs, like a crashed pod. */

@@ -1,8 +1,9 @@
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import type { ContainerRuntimeClient } from 'testcontainers';
 import { ownerLabels, withLoopbackPorts } from './container-engine';
 import { DEFAULT_JVM } from './java-process';
 import { ManagedContainer } from './managed-container';
+import { tailOf } from './processes';
 
 /** Copied files belong to root; the image's user (1001) is in group 0. */
 export const PRIVATE_MODE = 0o440;
@@ -77,7 +78,6 @@ export async function startPlatformContainer(o: PlatformContainerOptions): Promi
     // testcontainers removes a container that never logged its start; this removes one that did but does not serve.
     await container?.destroy();
     log.end();
-    const tail = readFileSync(o.logFile, 'utf8').split('\n').slice(-40).join('\n');
-    throw new Error(`${o.name} container (${o.image}) did not start: ${error instanceof Error ? error.message : String(error)}; log tail:\n${tail}`);
+    throw new Error(`${o.name} container (${o.image}) did not start: ${error instanceof Error ? error.message : String(error)}; log tail:\n${tailOf(o.logFile)}`);
   }
 }

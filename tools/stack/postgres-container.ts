@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import type { ContainerRuntimeClient } from 'testcontainers';
+import { ContainerRuntimeClient, Wait } from 'testcontainers';
 import { ownerLabels, POSTGRES_IMAGE, removeLeftovers, withLoopbackPorts } from './container-engine';
 import { hbaLines, LocalPostgres, LOGICAL_SETTINGS, PostgresOptions, PostgresServer } from './postgres-server';
 import { waitFor } from './processes';
@@ -37,6 +37,10 @@ export class ContainerPostgres extends LocalPostgres implements PostgresServer {
       .withUsername(this.superuser)
       .withPassword(this.superuserPassword)
       .publishOnLoopback(5432, this.port)
+      // The module also probes the published port at the engine's address, which inside a container
+      // (/.dockerenv) is the bridge gateway, where a loopback-only port is never bound: waitReady()
+      // connects through loopback instead.
+      .withWaitStrategy(Wait.forHealthCheck())
       .withLabels(ownerLabels())
       .withCommand(['postgres', ...Object.entries({
         ...LOGICAL_SETTINGS,

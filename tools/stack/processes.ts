@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -89,4 +90,13 @@ export async function waitFor<T>(
   const reason = lastError instanceof Error ? `: ${lastError.message}` : '';
   const detail = o.detail ? `; ${o.detail()}` : '';
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${reason}${detail}`);
+}
+
+/** The last lines of a log file, for an error message; '(no log)' when it cannot be read. */
+export function tailOf(file: string, lines = 40): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
 }

@@ -9,7 +9,7 @@ import { catalogMigrations } from '../../service/src/catalog/migrations';
 import { createSequelize } from '../../service/src/db/sequelize';
 import { ConnectWorker, LocalSecret, startConnectWorker, writeLocalSecret } from './connect-worker';
 import { startConnectContainer } from './connect-worker-container';
-import { createNetwork, removeLeftovers } from './container-engine';
+import { createNetwork } from './container-engine';
 import { resolveJars, StackJars } from './jars';
 import { KafkaBroker, startKafkaBroker } from './kafka-broker';
 import { startKafkaContainer } from './kafka-broker-container';
@@ -121,7 +121,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     jarsPromise?.catch(() => undefined);
     let network: string | undefined;
     if (platform.kind === 'container') {
-      await removeLeftovers(platform.client);
       const created = await createNetwork(platform.client, 'book-stack');
       cleanups.push(() => created.remove());
       network = created.name;
