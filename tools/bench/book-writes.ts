@@ -2,15 +2,15 @@
 import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'pg';
+import type { NewBook } from '../../service/src/books/book-schema';
 import { ADD_BOOK } from '../../service/src/books/statements';
 import { bindPositional } from '../../service/src/db/bind';
 import { percentile } from '../stack/percentile';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** The i-th book a benchmark writes. */
-export type BenchBook = (i: number) => { title: string; author: string; price: number };
+export type BenchBook = (i: number) => NewBook;
 
 export const benchBook: BenchBook = (i) => ({ title: `Bench ${i}`, author: 'Bench author', price: 12.34 });
 

@@ -14,6 +14,7 @@
  *   npm run bench:cdc
  */
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pollUntil, waitFor } from '../stack/processes';
 import { Stack, startStack } from '../stack/stack';
 import { TopicReader } from '../stack/topic-reader';
@@ -26,7 +27,6 @@ const stackPids = (stack: Stack) => [stack.postgres.pid, stack.kafka.pid, stack.
 const rate = Number(process.env.BENCH_RATE ?? 1000);
 const seconds = Number(process.env.BENCH_SECONDS ?? 30);
 const backlog = Number(process.env.BENCH_BACKLOG ?? 50_000);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A reader from the end of books.events that calls `onRecord(key, receivedAt)` for every record. */
 function follow(stack: Stack, onRecord: (key: string, at: number) => void): Promise<TopicReader> {

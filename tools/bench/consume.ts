@@ -11,6 +11,7 @@
  *   npm run bench:consume
  */
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { pollUntil, waitFor } from '../stack/processes';
@@ -20,7 +21,6 @@ import { BenchBook, latencySummary, steadyWrites, writeBacklog, writesSummary } 
 const rate = Number(process.env.BENCH_RATE ?? 200);
 const seconds = Number(process.env.BENCH_SECONDS ?? 30);
 const backlog = Number(process.env.BENCH_BACKLOG ?? 20_000);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Twenty authors: author_stats is written as it would be, not as one hot row. */
 const book: BenchBook = (i) => ({ title: `Bench ${i}`, author: `Bench author ${i % 20}`, price: 12.34 });

@@ -19,6 +19,7 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import { koaBody } from 'koa-body';
 import { Pool } from 'pg';
+import type { NewBook } from '../../service/src/books/book-schema';
 import { ADD_BOOK } from '../../service/src/books/statements';
 import { BookStore } from '../../service/src/books/book-store';
 import { bindPositional } from '../../service/src/db/bind';
@@ -28,7 +29,6 @@ import { Outbox } from '../../service/src/outbox/outbox';
 
 const url = process.env.DATABASE_URL!;
 const poolMax = 10;
-type NewBook = { title: string; author: string; price: number };
 
 function throughPg(): (book: NewBook) => Promise<unknown> {
   const pool = new Pool({ connectionString: url, max: poolMax });

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { readOutboxHealth, withClient } from '../stack/database';
 import { ConnectorStatus, failureReason, inState } from '../stack/outbox-connector';
 import { waitFor } from '../stack/processes';
@@ -27,8 +28,6 @@ export interface FaultRecord {
   /** Times the connector or its task had FAILED and was restarted, as Strimzi's autoRestart would. */
   connectorRestarts: number;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Until the connector and its task are RUNNING and Debezium is attached to the slot again.

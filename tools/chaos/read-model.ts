@@ -2,16 +2,12 @@
  * The fourth ledger of a run: the book-catalog consumer's read model, reconciled against
  * the committed changes (outbox) and the books table. Pure: reading it is in ledgers.ts.
  */
+import type { Book } from '../../service/src/books/book-schema';
 import { toCents } from '../../service/src/catalog/money';
 import type { DatabaseLedger } from './reconcile';
 
 /** A book as either database holds it; the price as PostgreSQL's numeric text (exact). */
-export interface BookRow {
-  id: number;
-  title: string;
-  author: string;
-  price: string;
-}
+export type BookRow = Omit<Book, 'price'> & { price: string };
 
 export interface AuthorStatsRow {
   author: string;

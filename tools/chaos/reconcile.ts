@@ -4,6 +4,7 @@
  * applied (read-model.ts). Pure: reading the ledgers is in ledgers.ts, the report in
  * report.ts (both re-exported here for the callers of this module).
  */
+import type { Book } from '../../service/src/books/book-schema';
 import type { OutboxRow as StoredRow } from '../stack/database';
 import type { TopicRecord as ReadRecord } from '../stack/topic-reader';
 import { ClientWrite, EventType, LoadLedger } from './load';
@@ -13,7 +14,7 @@ export { drainTopic, readDatabase, readReadModel, waitForConsumer } from './ledg
 export { formatReconciliation } from './report';
 
 /** The database's ledger: the outbox is the commit log (rows are kept for OUTBOX_RETENTION_SECONDS), books the state. */
-export type OutboxRow = StoredRow<EventType, { id: number; title: string; author: string; price: number }>;
+export type OutboxRow = StoredRow<EventType, Book>;
 
 export interface DatabaseLedger {
   outbox: OutboxRow[];

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Stack } from '../stack/stack';
 import { faultActions, FAULTS, FaultName, FaultRecord, healConnector, injectFault } from './faults';
 import { LoadLedger, prng, WriteLoad } from './load';
@@ -49,7 +50,6 @@ export interface ChaosResult {
   failures: string[];
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The consumer's KAFKA_GROUP_ID as the stack runs it (the default). */
 const CONSUMER_GROUP = 'book-catalog';
 

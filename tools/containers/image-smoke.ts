@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { Client } from 'pg';
+import type { Book } from '../../service/src/books/book-schema';
 import { POSTGRES_IMAGE } from '../stack/container-engine';
 import { waitFor } from '../stack/processes';
 import { docker, imageSizeMb, publishedPort } from './docker';
@@ -130,7 +131,7 @@ async function main(): Promise<void> {
       body: JSON.stringify({ title: 'Smoke', author: 'Image', price: 12.5 }),
     });
     check(res.status === 201, `POST /books status ${res.status}`);
-    const book = (await res.json()) as { id: number; title: string; author: string; price: number };
+    const book = (await res.json()) as Book;
     const books = new Client({ host: '127.0.0.1', port: pgPort, user: 'postgres', password: passwords.admin, database: 'books' });
     await books.connect();
     try {

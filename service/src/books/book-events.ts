@@ -1,6 +1,6 @@
 import { Book } from './book-schema';
 
-/** The aggregate type and event types written by books/write-statements.ts. */
+/** The aggregate type and event types written by books/statements.ts. */
 export const BOOK_AGGREGATE = 'Book';
 export type BookEventType = 'BookAdded' | 'BookDeleted';
 

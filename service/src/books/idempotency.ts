@@ -15,9 +15,12 @@ export class IdempotencyKeyReused extends Error {
   }
 }
 
+/** Every field of NewBook, in the schema's order: a field added there is part of the hash. */
+const HASHED_FIELDS = Object.keys(NewBook.properties) as Array<keyof NewBook>;
+
 /** Hash of the normalised request, so a retry with equivalent JSON matches. */
 export function requestHash(book: NewBook): string {
-  return createHash('sha256').update(JSON.stringify([book.title, book.author, book.price])).digest('hex');
+  return createHash('sha256').update(JSON.stringify(HASHED_FIELDS.map((field) => book[field]))).digest('hex');
 }
 
 /**

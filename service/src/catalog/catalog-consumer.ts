@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, logLevel, Partitioners, Producer } from 'kafkajs';
 import { Sequelize } from 'sequelize';
 import { isRetryable } from '../db/errors';
@@ -18,8 +19,6 @@ interface Item {
   message: KafkaMessage;
   event: SourcedEvent;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * The book-catalog consumer: reads books.events and keeps the read model (projection.ts).
@@ -137,8 +136,9 @@ export class CatalogConsumer {
    */
   private async restartAfterCrash(error: Error): Promise<void> {
     const since = Date.now();
-    let delay = 1_000;
+    const delays = backoff(1_000, this.config.retryMaxMs);
     for (;;) {
+      const delay = delays();
       this.logger.warn({ err: error, retryInMs: delay }, 'the consumer is not running (Kafka failed it); starting it again');
       await sleep(delay);
       if (this.stopping) return;
@@ -149,7 +149,6 @@ export class CatalogConsumer {
       } catch (restartError) {
         error = restartError as Error;
         if (Date.now() - since > RESTART_GIVE_UP_MS) return this.onFatal(error);
-        delay = Math.min(delay * 2, this.config.retryMaxMs);
       }
     }
   }
@@ -209,7 +208,7 @@ export class CatalogConsumer {
 
   /** Applies `items` in one transaction with retries; false when stopped before they were applied (they will be redelivered). */
   private async apply(items: Item[], topic: string, partition: number, alive: () => boolean): Promise<boolean> {
-    let delay = FIRST_DELAY_MS;
+    const delays = backoff(FIRST_DELAY_MS, this.config.retryMaxMs);
     let failures = 0;
     for (;;) {
       if (!alive()) return false;
@@ -231,10 +230,10 @@ export class CatalogConsumer {
             return this.deadLetter(message, topic, partition, 'apply-failed', errorText(error), failures, alive);
           }
         }
+        const delay = delays();
         this.logger.warn({ err: error, partition, offset: items[0].message.offset, retryInMs: delay, attempt: failures || undefined },
           isRetryable(error) ? 'read model unavailable; retrying the same events' : 'applying an event failed; retrying it');
         await this.pause(delay, alive);
-        delay = Math.min(delay * 2, this.config.retryMaxMs);
       }
     }
   }
@@ -242,7 +241,7 @@ export class CatalogConsumer {
   /** Sends a record to the dead-letter topic, retrying while Kafka is unavailable; false when stopped before it was sent. */
   private async deadLetter(message: KafkaMessage, topic: string, partition: number, reason: DeadLetterReason, error: string, attempts: number,
     alive: () => boolean): Promise<boolean> {
-    let delay = FIRST_DELAY_MS;
+    const delays = backoff(FIRST_DELAY_MS, this.config.retryMaxMs);
     for (;;) {
       if (!alive()) return false;
       try {
@@ -251,9 +250,9 @@ export class CatalogConsumer {
         this.logger.warn({ partition, offset: message.offset, reason, error, deadLetterTopic: this.clients.dlq.topic }, 'record dead-lettered');
         return true;
       } catch (sendError) {
+        const delay = delays();
         this.logger.warn({ err: sendError, retryInMs: delay }, `sending to ${this.clients.dlq.topic} failed; retrying`);
         await this.pause(delay, alive);
-        delay = Math.min(delay * 2, this.config.retryMaxMs);
       }
     }
   }
@@ -262,6 +261,16 @@ export class CatalogConsumer {
     const until = Date.now() + ms;
     while (Date.now() < until && alive()) await sleep(Math.min(100, until - Date.now()));
   }
+}
+
+/** Delays that double from `firstMs` up to `maxMs`: each call returns the next. */
+function backoff(firstMs: number, maxMs: number): () => number {
+  let next = firstMs;
+  return () => {
+    const delay = next;
+    next = Math.min(next * 2, maxMs);
+    return delay;
+  };
 }
 
 function errorText(error: unknown): string {

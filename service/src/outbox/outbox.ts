@@ -28,7 +28,7 @@ export class Outbox {
 
   /**
    * Runs `statement` in `t`: a change together with the INSERT of its outbox row in one
-   * statement, `RETURNING payload` (see books/write-statements.ts). Binds `bind` plus a
+   * statement, `RETURNING payload` (see books/statements.ts). Binds `bind` plus a
    * fresh $eventId and $traceparent. Returns the event's payload, or undefined when the
    * statement appended no event. With retention 0 the row is deleted again in `t`.
    */

@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { BOOK_AGGREGATE, toBook } from '../../src/books/book-events';
-import { Book } from '../../src/books/book-schema';
+import { Book, NewBook } from '../../src/books/book-schema';
 import { requestHash } from '../../src/books/idempotency';
 import { ADD_BOOK, DELETE_BOOK } from '../../src/books/statements';
 import { placeholders } from '../../src/db/bind';
@@ -40,6 +41,21 @@ describe('idempotency request hash', () => {
     expect(requestHash({ title: 'T', author: 'A', price: 1.0 })).toBe(a);
     expect(requestHash({ title: 'T', author: 'A', price: 1.01 })).not.toBe(a);
     expect(requestHash({ title: 'TA', author: '', price: 1 })).not.toBe(requestHash({ title: 'T', author: 'A', price: 1 }));
+  });
+
+  it('covers every field of NewBook: a change to any one of them is another request', () => {
+    const book: NewBook = { title: 'T', author: 'A', price: 1 };
+    const fields = Object.keys(NewBook.properties) as Array<keyof NewBook>;
+    expect(fields.sort()).toEqual(Object.keys(book).sort());
+    for (const field of fields) {
+      const changed = { ...book, [field]: typeof book[field] === 'number' ? 2 : 'other' };
+      expect({ field, same: requestHash(changed) === requestHash(book) }).toEqual({ field, same: false });
+    }
+  });
+
+  it('is the hash keys already stored carry: sha256 of [title, author, price]', () => {
+    const hash = requestHash({ title: 'Miro', author: 'Roqq', price: 100 });
+    expect(hash).toBe(createHash('sha256').update(JSON.stringify(['Miro', 'Roqq', 100])).digest('hex'));
   });
 });
 

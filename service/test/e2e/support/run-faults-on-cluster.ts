@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { prng, WriteLoad } from '../../../../tools/chaos/load';
 import { failures, formatReconciliation, readDatabase, reconcile, scopeToRun, type TopicRecord } from '../../../../tools/chaos/reconcile';
@@ -17,7 +18,6 @@ import { NAMESPACE, PLATFORM_NAMESPACE } from './cluster-tools';
 const emit = (step: string, data: object) => console.log(`E2E ${JSON.stringify({ step, ...data })}`);
 const started = Date.now();
 const log = (line: string) => process.stderr.write(`[faults ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const POD_OF: Record<string, { namespace: string; selector: string }> = {
   connect: { namespace: PLATFORM_NAMESPACE, selector: `strimzi.io/cluster=${DEFAULT_NAMES.connect},strimzi.io/kind=KafkaConnect` },
