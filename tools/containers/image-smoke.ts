@@ -82,6 +82,8 @@ async function main(): Promise<void> {
     }
   }, 500);
 
+  await step('wait-for-postgres (node dist/db/wait-for-postgres-cli.js), the hook Jobs\' init container: no credentials, exits 0', () =>
+    runOnce('dist/db/wait-for-postgres-cli.js', envFile('wait.env', { PGHOST: names.postgres, PGPORT: '5432', PGDATABASE: 'postgres' })));
   await step('bootstrap (node dist/db/bootstrap-cli.js): roles and database', () => runOnce('dist/db/bootstrap-cli.js', envFile('bootstrap.env', {
     ADMIN_DATABASE_URL: dbUrl('postgres', passwords.admin, 'postgres'),
     BOOK_OWNER_PASSWORD: passwords.owner, BOOK_APP_PASSWORD: passwords.app, BOOK_CDC_PASSWORD: passwords.cdc,

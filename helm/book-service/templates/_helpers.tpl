@@ -218,9 +218,7 @@ initContainers:
   - name: wait-for-postgres
     image: {{ include "book-service.image" $root | quote }}
     imagePullPolicy: {{ $root.Values.image.pullPolicy }}
-    command: ["node", "--input-type=module", "--eval"]
-    args:
-      - {{ $root.Files.Get "files/wait-for-postgres.mjs" | quote }}
+    command: ["node", "dist/db/wait-for-postgres-cli.js"]
     env:
       - name: PGHOST
         value: {{ .host | quote }}

@@ -82,13 +82,13 @@ describe('sslmode against a TLS-only PostgreSQL with a private CA', () => {
 });
 
 /** A CLI of the service, run from its TypeScript source the way `node dist/…` runs it, with only the given database settings. */
-function runCli(script: string, env: Record<string, string>) {
+function runCli(script: string, env: Record<string, string>, timeout = 60_000) {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(PG|DATABASE_URL|ADMIN_DATABASE_URL|BOOK_)/.test(k)));
   const run = spawnSync(process.execPath, ['--import', 'tsx', join(REPO, 'service/src/db', script)], {
     cwd: REPO,
     env: { ...clean, LOG_LEVEL: 'silent', ...env },
     encoding: 'utf8',
-    timeout: 60_000,
+    timeout,
   });
   return { status: run.status, output: `${run.stdout}${run.stderr}` };
 }
@@ -110,6 +110,17 @@ describe('the CLIs and the service over TLS', () => {
     const ok = runCli('bootstrap-cli.ts', { ...bootstrapEnv, ADMIN_DATABASE_URL: adminUrl('localhost', '?sslmode=verify-full'), PGSSLROOTCERT: certs.caFile });
     expect(ok.output).toContain('roles book_owner, book_app, book_cdc and database books are ready');
     expect(ok.status).toBe(0);
+  });
+
+  it('wait-for-postgres (the hook Jobs\' init container) takes the TLS-only server\'s refusal of a plain login for a server that is up', () => {
+    const run = runCli('wait-for-postgres-cli.ts', { PGHOST: '127.0.0.1', PGPORT: String(server.port), PGDATABASE: 'books' });
+    expect(run).toEqual({ status: 0, output: expect.stringMatching(/^PostgreSQL at 127\.0\.0\.1:\d+ accepts connections \(after 0 s\)\n$/) });
+  });
+
+  it('wait-for-postgres keeps waiting while nothing listens (the Job deadline ends the wait)', () => {
+    const run = runCli('wait-for-postgres-cli.ts', { PGHOST: '127.0.0.1', PGPORT: '1', WAIT_INTERVAL_MS: '100' }, 3_000);
+    expect(run.status).toBeNull();
+    expect(run.output).toContain('waiting for PostgreSQL at 127.0.0.1:1: ECONNREFUSED');
   });
 
   it('migrate with PGSSLMODE=verify-full and PGSSLROOTCERT (the chart\'s PG* variables)', async () => {

@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { CHART_SECRETS, render, templateWithProbe } from './support/helm';
-import { CHART_DIR } from './support/repo';
+import { REPO_ROOT } from './support/repo';
 import type { KubernetesObject } from './support/kubernetes-schemas';
 import { VARIANTS } from './support/variants';
 
@@ -98,8 +97,8 @@ describe('hooks and PostgreSQL start-up', () => {
     const wait = spec.initContainers[0];
     expect(wait.name).toBe('wait-for-postgres');
     expect(wait.image).toBe(spec.containers[0].image);
-    expect(wait.command).toEqual(['node', '--input-type=module', '--eval']);
-    expect(wait.args[0]).toBe(readFileSync(join(CHART_DIR, 'files', 'wait-for-postgres.mjs'), 'utf8'));
+    expect(wait.command).toEqual(['node', 'dist/db/wait-for-postgres-cli.js']);
+    expect(wait.args).toBeUndefined();
     const env = Object.fromEntries(wait.env.map((e: any) => [e.name, e.value]));
     // the catalog migrations wait for their own database, on the same server by default
     const database = job.metadata.name.endsWith('-catalog-migrate') ? 'catalog' : 'books';
@@ -108,8 +107,9 @@ describe('hooks and PostgreSQL start-up', () => {
     expect(job.spec.activeDeadlineSeconds).toBeGreaterThan(0);
   });
 
-  // The wait script itself, against a server that speaks the first bytes of the protocol.
-  const waitScript = readFileSync(join(CHART_DIR, 'files', 'wait-for-postgres.mjs'), 'utf8');
+  // The wait CLI itself, against a server that answers the startup message with an error
+  // (a real server: the component layer's database-tls test and the image smoke test).
+  const waitCli = join(REPO_ROOT, 'service', 'src', 'db', 'wait-for-postgres-cli.ts');
   const errorResponse = (code: string) => {
     const fields = Buffer.concat([Buffer.from(`SFATAL\0C${code}\0Mtest\0`), Buffer.from([0])]);
     const head = Buffer.alloc(5);
@@ -117,7 +117,6 @@ describe('hooks and PostgreSQL start-up', () => {
     head.writeInt32BE(fields.length + 4, 1);
     return Buffer.concat([head, fields]);
   };
-  const authRequest = () => Buffer.from([0x52, 0, 0, 0, 12, 0, 0, 0, 10, 0, 0, 0]);
 
   async function runWait(answers: Buffer[], timeoutMs: number) {
     let connections = 0;
@@ -128,7 +127,8 @@ describe('hooks and PostgreSQL start-up', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const { port } = server.address() as AddressInfo;
     try {
-      const child = spawn(process.execPath, ['--input-type=module', '--eval', waitScript], {
+      const child = spawn(process.execPath, ['--import', 'tsx', waitCli], {
+        cwd: REPO_ROOT,
         env: { PATH: process.env.PATH, PGHOST: '127.0.0.1', PGPORT: String(port), PGDATABASE: 'books', WAIT_INTERVAL_MS: '50' },
       });
       let out = '';
@@ -143,8 +143,8 @@ describe('hooks and PostgreSQL start-up', () => {
     }
   }
 
-  it('keeps waiting while PostgreSQL says it is starting up, and exits 0 once it asks for a password', async () => {
-    const result = await runWait([errorResponse('57P03'), errorResponse('57P03'), authRequest()], 10000);
+  it('keeps waiting while PostgreSQL says it is starting up, and exits 0 once it refuses the login', async () => {
+    const result = await runWait([errorResponse('57P03'), errorResponse('57P03'), errorResponse('28P01')], 10000);
     expect(result).toMatchObject({ code: 0, connections: 3 });
     expect(result.out).toContain('accepts connections');
   });
