@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readOutboxHealth, withClient } from '../stack/database';
-import { ConnectorStatus, failureReason, inState } from '../stack/outbox-connector';
+import { healConnector } from '../stack/connector-healing';
 import { waitFor } from '../stack/processes';
 import { Restartable } from '../stack/managed-process';
 import { Stack } from '../stack/stack';
@@ -27,33 +26,6 @@ export interface FaultRecord {
   recoveryMs: number;
   /** Times the connector or its task had FAILED and was restarted, as Strimzi's autoRestart would. */
   connectorRestarts: number;
-}
-
-/**
- * Until the connector and its task are RUNNING and Debezium is attached to the slot again.
- * A FAILED connector or task is restarted (what `spec.autoRestart` does in the cluster) and counted.
- */
-export async function healConnector(stack: Stack, log: (line: string) => void, timeoutMs = 300_000): Promise<number> {
-  let restarts = 0;
-  let lastRestart = 0;
-  let status: ConnectorStatus | undefined;
-  await waitFor('the connector to stream again', timeoutMs, async () => {
-    status = await stack.connector.status().catch(() => undefined);
-    const reason = failureReason(status);
-    if (reason && Date.now() - lastRestart > 5000) {
-      log(`connector ${reason}; restarting it`);
-      await stack.connector.restart().catch((e: unknown) => log(`restart failed: ${String(e)}`));
-      restarts++;
-      lastRestart = Date.now();
-    }
-    return inState(status, 'RUNNING') && (await slotActive(stack));
-  }, { intervalMs: 500, detail: () => `last status ${JSON.stringify(status)}` });
-  return restarts;
-}
-
-async function slotActive(stack: Stack): Promise<boolean> {
-  const health = await withClient(stack.database.adminUrl, (db) => readOutboxHealth(db, stack.database.slot)).catch(() => undefined);
-  return health?.slot_active === 1;
 }
 
 async function ready(what: string, url: string, timeoutMs = 120_000): Promise<void> {

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Stack } from '../stack/stack';
-import { faultActions, FAULTS, FaultName, FaultRecord, healConnector, injectFault } from './faults';
+import { healConnector } from '../stack/connector-healing';
+import { faultActions, FAULTS, FaultName, FaultRecord, injectFault } from './faults';
 import { LoadLedger, prng, WriteLoad } from './load';
 import { drainTopic, failures, readDatabase, readReadModel, reconcile, Reconciliation, waitForConsumer } from './reconcile';
 

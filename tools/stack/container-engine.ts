@@ -97,6 +97,7 @@ let swept: Promise<void> | undefined;
 /** Removes the containers (with their volumes), then the networks, of runs on this host whose process is gone; once per process. */
 export function removeLeftovers(client: ContainerRuntimeClient): Promise<void> {
   swept ??= sweep(client);
+  swept.catch(() => (swept = undefined));
   return swept;
 }
 

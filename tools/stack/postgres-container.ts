@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { ContainerRuntimeClient, Wait } from 'testcontainers';
+import type { ContainerRuntimeClient } from 'testcontainers';
 import { ownerLabels, POSTGRES_IMAGE, removeLeftovers, withLoopbackPorts } from './container-engine';
 import { hbaLines, LocalPostgres, LOGICAL_SETTINGS, PostgresOptions, PostgresServer } from './postgres-server';
 import { waitFor } from './processes';
@@ -29,7 +29,7 @@ export class ContainerPostgres extends LocalPostgres implements PostgresServer {
 
   async init(options: PostgresOptions): Promise<void> {
     await removeLeftovers(this.client);
-    const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
+    const [{ PostgreSqlContainer }, { Wait }] = await Promise.all([import('@testcontainers/postgresql'), import('testcontainers')]);
     const tls = options.tls;
     this.tls = !!tls;
     const container = new (withLoopbackPorts(PostgreSqlContainer))(POSTGRES_IMAGE)

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { healConnector } from '../../../tools/chaos/faults';
+import { healConnector } from '../../../tools/stack/connector-healing';
 import { localStackChecks } from '../../../tools/ops/local-status';
 import { ConnectorStatus, failureReason } from '../../../tools/stack/outbox-connector';
 import { Stack } from '../../../tools/stack/stack';
