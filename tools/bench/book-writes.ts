@@ -4,9 +4,9 @@ import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'pg';
-import type { NewBook } from '../../service/src/books/book-schema';
-import { ADD_BOOK } from '../../service/src/books/statements';
-import { bindPositional } from '../../service/src/db/bind';
+import type { NewBook } from '../../service/src/contract/book-schema';
+import { ADD_BOOK } from '../../service/src/api/books/statements';
+import { bindPositional } from '../stack/bind';
 import { percentile } from '../stack/percentile';
 
 /** The i-th book a benchmark writes. */

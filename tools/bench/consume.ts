@@ -133,7 +133,7 @@ async function main(): Promise<void> {
   const catalog = new Client({ connectionString: stack.catalog.adminUrl });
   try {
     await catalog.connect();
-    console.log(`Kafka ${stack.versions.kafka}, ${stack.topic} → book-catalog consumer (${process.env.BOOK_STACK_SERVICE === 'dist' ? 'dist/consumer.js' : 'tsx'}) → database ${stack.catalog.name}`);
+    console.log(`Kafka ${stack.versions.kafka}, ${stack.topic} → book-catalog consumer (${process.env.BOOK_STACK_SERVICE === 'dist' ? 'dist/bin/book-catalog.js' : 'tsx'}) → database ${stack.catalog.name}`);
     // A failed latency run (e.g. 503s from an overloaded machine) still leaves the catch-up to measure.
     await latency(stack, catalog).catch((error: unknown) => console.log(`\n(a) failed: ${error instanceof Error ? error.message : String(error)}`));
     await catchUp(stack, catalog);

@@ -43,8 +43,8 @@ export function componentOf(args: string[]): string | undefined {
     if (args.some((a) => /kafka\.Kafka$|KafkaRaftServer/.test(a))) return 'Kafka broker';
     return 'JVM (other)';
   }
-  if (args.some((a) => /(^|\/)main\.(js|ts)$/.test(a))) return 'book service';
-  if (args.some((a) => /(^|\/)consumer\.(js|ts)$/.test(a))) return 'consumer';
+  if (args.some((a) => /(^|\/)bin\/book-service\.(js|ts)$/.test(a))) return 'book service';
+  if (args.some((a) => /(^|\/)bin\/book-catalog\.(js|ts)$/.test(a))) return 'consumer';
   return undefined;
 }
 

@@ -16,11 +16,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ADD_BOOK } from '../../service/src/books/statements';
-import { bindInline, sqlLiteral } from '../../service/src/db/bind';
-import { migrate } from '../../service/src/db/migrator';
-import { bootstrapRoles, DEFAULT_ROLES } from '../../service/src/db/roles';
-import { createSequelize } from '../../service/src/db/sequelize';
+import { ADD_BOOK } from '../../service/src/api/books/statements';
+import { bindInline, sqlLiteral } from '../stack/bind';
+import { bookMigrations } from '../../service/src/api/migrations';
+import { migrate } from '../../service/src/shared/db/migrator';
+import { bootstrapRoles, DEFAULT_ROLES } from '../../service/src/shared/db/roles';
+import { createSequelize } from '../../service/src/shared/db/sequelize';
 import { startPostgres } from '../stack/postgres';
 import { ManagedProcess } from '../stack/managed-process';
 import { freePort } from '../stack/processes';
@@ -43,7 +44,7 @@ const floor = (process.env.BENCH_FLOOR ?? 'on') !== 'off';
 const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
 const book = { title: 'Bench title', author: 'Bench author', price: 12.34 };
 
-/** The service's own statement (books/statements.ts), every bind parameter replaced by the same values as SQL. */
+/** The service's own statement (service/src/api/books/statements.ts), every bind parameter replaced by the same values as SQL. */
 function pgbenchScript(): string {
   const sql = bindInline(ADD_BOOK, {
     title: sqlLiteral(book.title),
@@ -79,7 +80,7 @@ async function main(): Promise<void> {
     const passwords = { owner: randomBytes(9).toString('hex'), app: randomBytes(9).toString('hex'), cdc: randomBytes(9).toString('hex') };
     await bootstrapRoles(pg.url(pg.superuser, pg.superuserPassword, 'postgres'), 'books', passwords);
     const owner = createSequelize({ url: pg.url(DEFAULT_ROLES.owner, passwords.owner, 'books'), poolMax: 1 });
-    await migrate(owner, { publication: 'book_outbox_publication', slot: 'book_outbox_slot', appRole: DEFAULT_ROLES.app, cdcRole: DEFAULT_ROLES.cdc });
+    await migrate(owner, bookMigrations, { publication: 'book_outbox_publication', slot: 'book_outbox_slot', appRole: DEFAULT_ROLES.app, cdcRole: DEFAULT_ROLES.cdc });
     await owner.close();
 
     const script = join(dir, 'add-book.sql');

@@ -1,7 +1,7 @@
 import { startStack, Stack } from '../stack/stack';
 import { FAULTS } from './faults';
 import { option, parseDuration, outboxRetentionEnv, parseNumber, stamp } from './options';
-import { formatReconciliation } from './reconcile';
+import { formatReconciliation } from './report';
 import { DEFAULT_CHAOS, formatFaults, runChaos } from './run';
 
 const USAGE = `npm run chaos -- [--duration=3m] [--seed=N] [--clients=8] [--rate=60] [--invalid-share=0.15] [--delete-share=0.35]

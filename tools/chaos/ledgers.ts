@@ -1,10 +1,41 @@
 import { Kafka, logLevel } from 'kafkajs';
-import { readConsumerLag } from '../../service/src/catalog/metrics';
-import { readOutbox, withClient } from '../stack/database';
+import { readConsumerLag } from '../../service/src/consumer/metrics';
+import type { Book } from '../../service/src/contract/book-schema';
+import { readOutbox, withClient, type OutboxRow as StoredRow } from '../stack/database';
 import { pollUntil } from '../stack/processes';
-import { TopicReader } from '../stack/topic-reader';
-import type { AuthorStatsRow, BookRow, ReadModelLedger } from './read-model';
-import type { DatabaseLedger, OutboxRow, TopicRecord } from './reconcile';
+import { TopicReader, type TopicRecord as ReadRecord } from '../stack/topic-reader';
+import type { EventType } from './load';
+
+/** The database's ledger: the outbox is the commit log (rows are kept for OUTBOX_RETENTION_SECONDS), books the state. */
+export type OutboxRow = StoredRow<EventType, Book>;
+
+export interface DatabaseLedger {
+  outbox: OutboxRow[];
+  /** Ids of the rows in books. */
+  books: number[];
+}
+
+/** What reconciliation looks at in a topic record (stack/topic-reader.ts reads whole ones). */
+export type TopicRecord = Pick<ReadRecord, 'key' | 'partition' | 'offset' | 'headers' | 'value'>;
+
+/** A book as either database holds it; the price as PostgreSQL's numeric text (exact). */
+export type BookRow = Omit<Book, 'price'> & { price: string };
+
+export interface AuthorStatsRow {
+  author: string;
+  books: number;
+  /** numeric text */
+  totalPrice: string;
+}
+
+/** The read model's tables, and the books table in full to compare them with. */
+export interface ReadModelLedger {
+  books: BookRow[];
+  catalogBooks: BookRow[];
+  authorStats: AuthorStatsRow[];
+  /** The event id of every inbox row (a list, not a set: an id held twice must show). */
+  inbox: string[];
+}
 
 /** The database's ledger: every outbox row (the commit log) and the ids in books (the state). */
 export async function readDatabase(adminUrl: string): Promise<DatabaseLedger> {

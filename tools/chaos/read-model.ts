@@ -2,28 +2,8 @@
  * The fourth ledger of a run: the book-catalog consumer's read model, reconciled against
  * the committed changes (outbox) and the books table. Pure: reading it is in ledgers.ts.
  */
-import type { Book } from '../../service/src/books/book-schema';
-import { toCents } from '../../service/src/catalog/money';
-import type { DatabaseLedger } from './reconcile';
-
-/** A book as either database holds it; the price as PostgreSQL's numeric text (exact). */
-export type BookRow = Omit<Book, 'price'> & { price: string };
-
-export interface AuthorStatsRow {
-  author: string;
-  books: number;
-  /** numeric text */
-  totalPrice: string;
-}
-
-/** The read model's tables, and the books table in full to compare them with. */
-export interface ReadModelLedger {
-  books: BookRow[];
-  catalogBooks: BookRow[];
-  authorStats: AuthorStatsRow[];
-  /** The event id of every inbox row (a list, not a set: an id held twice must show). */
-  inbox: string[];
-}
+import { toCents } from '../../service/src/consumer/money';
+import type { BookRow, DatabaseLedger, ReadModelLedger } from './ledgers';
 
 export interface ReadModelReconciliation {
   /** Committed events in the inbox: applied to the read model. */

@@ -1,29 +1,15 @@
 /**
  * Reconciliation of the ledgers of a run: what the clients were told, what the database
  * committed, what the topic carries, and (where the consumer runs) what the read model
- * applied (read-model.ts). Pure: reading the ledgers is in ledgers.ts, the report in
- * report.ts (both re-exported here for the callers of this module).
+ * applied (read-model.ts). Pure: reading the ledgers (and their shapes) is in ledgers.ts,
+ * re-exported here; the report is in report.ts.
  */
-import type { Book } from '../../service/src/books/book-schema';
-import type { OutboxRow as StoredRow } from '../stack/database';
-import type { TopicRecord as ReadRecord } from '../stack/topic-reader';
-import { ClientWrite, EventType, LoadLedger } from './load';
-import { ReadModelLedger, ReadModelReconciliation, readModelFailures, reconcileReadModel } from './read-model';
+import type { DatabaseLedger, OutboxRow, ReadModelLedger, TopicRecord } from './ledgers';
+import { ClientWrite, LoadLedger } from './load';
+import { ReadModelReconciliation, readModelFailures, reconcileReadModel } from './read-model';
 
 export { drainTopic, readDatabase, readReadModel, waitForConsumer } from './ledgers';
-export { formatReconciliation } from './report';
-
-/** The database's ledger: the outbox is the commit log (rows are kept for OUTBOX_RETENTION_SECONDS), books the state. */
-export type OutboxRow = StoredRow<EventType, Book>;
-
-export interface DatabaseLedger {
-  outbox: OutboxRow[];
-  /** Ids of the rows in books. */
-  books: number[];
-}
-
-/** What reconciliation looks at in a topic record (stack/topic-reader.ts reads whole ones). */
-export type TopicRecord = Pick<ReadRecord, 'key' | 'partition' | 'offset' | 'headers' | 'value'>;
+export type { DatabaseLedger, OutboxRow, TopicRecord } from './ledgers';
 
 export interface Reconciliation {
   requests: number;

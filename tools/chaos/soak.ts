@@ -4,7 +4,8 @@ import { startStack, Stack } from '../stack/stack';
 import { TopicReader } from '../stack/topic-reader';
 import { WriteLoad } from './load';
 import { option, parseDuration, outboxRetentionEnv, parseNumber, stamp } from './options';
-import { drainTopic, failures, formatReconciliation, readDatabase, reconcile } from './reconcile';
+import { drainTopic, failures, readDatabase, reconcile } from './reconcile';
+import { formatReconciliation } from './report';
 
 const USAGE = `npm run soak -- [--duration=10m] [--rate=50] [--clients=4] [--interval=60s] [--seed=N]
   Starts the local stack (service from dist/, as deployed) and writes at a steady rate; every interval

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { Client } from 'pg';
-import type { Book } from '../../service/src/books/book-schema';
+import type { Book } from '../../service/src/contract/book-schema';
 import { POSTGRES_IMAGE } from '../stack/container-engine';
 import { waitFor } from '../stack/processes';
 import { docker, imageSizeMb, publishedPort } from './docker';
@@ -82,25 +82,25 @@ async function main(): Promise<void> {
     }
   }, 500);
 
-  await step('wait-for-postgres (node dist/db/wait-for-postgres-cli.js), the hook Jobs\' init container: no credentials, exits 0', () =>
-    runOnce('dist/db/wait-for-postgres-cli.js', envFile('wait.env', { PGHOST: names.postgres, PGPORT: '5432', PGDATABASE: 'postgres' })));
-  await step('bootstrap (node dist/db/bootstrap-cli.js): roles and database', () => runOnce('dist/db/bootstrap-cli.js', envFile('bootstrap.env', {
+  await step('wait-for-postgres (node dist/bin/wait-for-postgres.js), the hook Jobs\' init container: no credentials, exits 0', () =>
+    runOnce('dist/bin/wait-for-postgres.js', envFile('wait.env', { PGHOST: names.postgres, PGPORT: '5432', PGDATABASE: 'postgres' })));
+  await step('bootstrap (node dist/bin/bootstrap.js): roles and database', () => runOnce('dist/bin/bootstrap.js', envFile('bootstrap.env', {
     ADMIN_DATABASE_URL: dbUrl('postgres', passwords.admin, 'postgres'),
     BOOK_OWNER_PASSWORD: passwords.owner, BOOK_APP_PASSWORD: passwords.app, BOOK_CDC_PASSWORD: passwords.cdc,
     BOOK_CATALOG_PASSWORD: passwords.catalog,
   })));
-  await step('migrate (node dist/db/migrate-cli.js), twice: the second run is a no-op', async () => {
+  await step('migrate (node dist/bin/migrate.js), twice: the second run is a no-op', async () => {
     const env = envFile('migrate.env', { DATABASE_URL: dbUrl('book_owner', passwords.owner, 'books') });
-    await runOnce('dist/db/migrate-cli.js', env);
-    await runOnce('dist/db/migrate-cli.js', env);
+    await runOnce('dist/bin/migrate.js', env);
+    await runOnce('dist/bin/migrate.js', env);
   });
-  await step('catalog migrate (node dist/catalog/migrate-cli.js), twice', async () => {
+  await step('catalog migrate (node dist/bin/catalog-migrate.js), twice', async () => {
     const env = envFile('catalog.env', { CATALOG_DATABASE_URL: dbUrl('book_catalog', passwords.catalog, 'catalog') });
-    await runOnce('dist/catalog/migrate-cli.js', env);
-    await runOnce('dist/catalog/migrate-cli.js', env);
+    await runOnce('dist/bin/catalog-migrate.js', env);
+    await runOnce('dist/bin/catalog-migrate.js', env);
   });
-  await step('consumer (node dist/consumer.js): its modules load (kafkajs among the production dependencies), a missing setting is named', async () => {
-    const refused = await runOnce('dist/consumer.js', envFile('consumer.env', { LOG_LEVEL: 'info' })).then(() => '', (e: Error) => e.message);
+  await step('consumer (node dist/bin/book-catalog.js): its modules load (kafkajs among the production dependencies), a missing setting is named', async () => {
+    const refused = await runOnce('dist/bin/book-catalog.js', envFile('consumer.env', { LOG_LEVEL: 'info' })).then(() => '', (e: Error) => e.message);
     check(/KAFKA_BOOTSTRAP_SERVERS is required/.test(refused), `the consumer without configuration said: ${refused || 'nothing, and exited 0'}`);
   });
 

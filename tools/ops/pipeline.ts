@@ -358,7 +358,7 @@ export function parseEndOffsets(text: string, topic: string): number[] {
   return Array.from(ends, (end) => end ?? 0);
 }
 
-/** The group in which `dlq-cli.js replay` commits what it re-published (REPLAY_GROUP of service/src/catalog/dlq-cli.ts). */
+/** The group in which `node dist/bin/catalog-dlq.js replay` commits what it re-published (REPLAY_GROUP of service/src/bin/catalog-dlq.ts). */
 export const DLQ_REPLAY_GROUP = 'book-catalog-dlq-replay';
 
 /**
@@ -377,7 +377,7 @@ export function deadLetterCheck(topic: string, endOffsets: number[], replayed: P
     name,
     ok: true,
     warn: true,
-    detail: `${pending} of ${total} record(s) not replayed: events the consumer could not apply; see them with dlq-cli.js list (docs/kubernetes.md)`,
+    detail: `${pending} of ${total} record(s) not replayed: events the consumer could not apply; see them with node dist/bin/catalog-dlq.js list (docs/kubernetes.md)`,
   };
 }
 

@@ -1,6 +1,6 @@
 import { Client } from 'pg';
-import { bindPositional } from '../../service/src/db/bind';
-import { OUTBOX_HEALTH, OutboxHealth } from '../../service/src/outbox/gauges';
+import { bindPositional } from './bind';
+import { OUTBOX_HEALTH, OutboxHealth } from '../../service/src/api/outbox/gauges';
 
 /** Runs `work` on a fresh connection to `url`, closed afterwards. */
 export async function withClient<T>(url: string, work: (db: Client) => Promise<T>): Promise<T> {
@@ -26,7 +26,7 @@ export async function readOutbox<Type extends string = string, Payload = unknown
   return (await db.query('SELECT id::text, aggregateid, type, payload FROM outbox')).rows;
 }
 
-/** The same outbox and slot figures the service's gauges report (outbox/gauges.ts), read with the same statement. */
+/** The same outbox and slot figures the service's gauges report (service/src/api/outbox/gauges.ts), read with the same statement. */
 export async function readOutboxHealth(db: Client, slot: string): Promise<OutboxHealth> {
   const { text, values } = bindPositional(OUTBOX_HEALTH, { slot });
   return (await db.query<OutboxHealth>(text, values)).rows[0];

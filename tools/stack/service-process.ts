@@ -8,20 +8,20 @@ export interface ServiceProcess extends Restartable {
   readonly url: string;
 }
 
-/** The product's long-running entry points: service/src/<entry>.ts, compiled to dist/<entry>.js. */
-export type EntryPoint = 'main' | 'consumer';
+/** The product's long-running entry points: service/src/bin/<entry>.ts, compiled to dist/bin/<entry>.js. */
+export type EntryPoint = 'book-service' | 'book-catalog';
 
-const NAMES: Record<EntryPoint, string> = { main: 'the book service', consumer: 'the book-catalog consumer' };
+const NAMES: Record<EntryPoint, string> = { 'book-service': 'the book service', 'book-catalog': 'the book-catalog consumer' };
 
 /**
- * An entry point of the product as a child process, exactly as deployed: `node dist/<entry>.js`
- * when BOOK_STACK_SERVICE=dist (after npm run build), else service/src/<entry>.ts through tsx.
+ * An entry point of the product as a child process, exactly as deployed: `node dist/bin/<entry>.js`
+ * when BOOK_STACK_SERVICE=dist (after npm run build), else service/src/bin/<entry>.ts through tsx.
  * Started means /readyz answers 200.
  */
 export async function startEntryProcess(entry: EntryPoint, port: number, env: Record<string, string>, logFile: string): Promise<ServiceProcess> {
   const args = process.env.BOOK_STACK_SERVICE === 'dist'
-    ? [resolve(REPO, `dist/${entry}.js`)]
-    : ['--import', 'tsx', resolve(REPO, `service/src/${entry}.ts`)];
+    ? [resolve(REPO, `dist/bin/${entry}.js`)]
+    : ['--import', 'tsx', resolve(REPO, `service/src/bin/${entry}.ts`)];
   const url = `http://127.0.0.1:${port}`;
   const child = new ManagedProcess({
     name: NAMES[entry],
@@ -39,7 +39,7 @@ export async function startEntryProcess(entry: EntryPoint, port: number, env: Re
   return { url, logFile, start, kill: () => child.kill(), stop: () => child.stop() };
 }
 
-/** The book service (service/src/main.ts). */
+/** The book service (service/src/bin/book-service.ts). */
 export function startServiceProcess(port: number, env: Record<string, string>, logFile: string): Promise<ServiceProcess> {
-  return startEntryProcess('main', port, env, logFile);
+  return startEntryProcess('book-service', port, env, logFile);
 }

@@ -3,10 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { migrate } from '../../service/src/db/migrator';
-import { bootstrapCatalog, bootstrapRoles, CATALOG, DEFAULT_ROLES } from '../../service/src/db/roles';
-import { catalogMigrations } from '../../service/src/catalog/migrations';
-import { createSequelize } from '../../service/src/db/sequelize';
+import { bookMigrations } from '../../service/src/api/migrations';
+import { migrate } from '../../service/src/shared/db/migrator';
+import { bootstrapCatalog, bootstrapRoles, CATALOG, DEFAULT_ROLES } from '../../service/src/shared/db/roles';
+import { catalogMigrations } from '../../service/src/consumer/migrations';
+import { createSequelize } from '../../service/src/shared/db/sequelize';
 import { ConnectWorker, LocalSecret, startConnectWorker, writeLocalSecret } from './connect-worker';
 import { startConnectContainer } from './connect-worker-container';
 import { createNetwork } from './container-engine';
@@ -152,7 +153,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     };
     const owner = createSequelize({ url: db.ownerUrl, poolMax: 1 });
     try {
-      await migrate(owner, { publication: db.publication, slot: db.slot, appRole: DEFAULT_ROLES.app, cdcRole: DEFAULT_ROLES.cdc });
+      await migrate(owner, bookMigrations, { publication: db.publication, slot: db.slot, appRole: DEFAULT_ROLES.app, cdcRole: DEFAULT_ROLES.cdc });
     } finally {
       await owner.close();
     }
@@ -199,7 +200,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
     let consumer: ServiceProcess | undefined;
     if (options.consumerPort !== 0) {
-      consumer = await startEntryProcess('consumer', options.consumerPort ?? (await freePort()), {
+      consumer = await startEntryProcess('book-catalog', options.consumerPort ?? (await freePort()), {
         CATALOG_DATABASE_URL: catalog.url,
         KAFKA_BOOTSTRAP_SERVERS: kafka.bootstrap,
         KAFKA_TOPIC: topic,
@@ -237,7 +238,7 @@ async function createCatalog(postgres: PostgresServer): Promise<StackCatalog> {
   };
   const owner = createSequelize({ url: catalog.url, poolMax: 1 });
   try {
-    await migrate<unknown>(owner, {}, undefined, catalogMigrations);
+    await migrate<unknown>(owner, catalogMigrations, {});
   } finally {
     await owner.close();
   }

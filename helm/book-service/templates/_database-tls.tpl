@@ -1,6 +1,6 @@
 {{/*
 TLS to PostgreSQL (database.sslMode, database.sslRootCert). The service applies libpq's
-meaning of sslmode itself (service/src/db/ssl.ts): disable, require (encrypted, not
+meaning of sslmode itself (service/src/shared/db/ssl.ts): disable, require (encrypted, not
 verified), verify-ca (chain), verify-full (chain and host name). The CA bundle comes from
 a Secret or a ConfigMap the release namespace already has, mounted read-only in the
 Deployment and both hook Jobs; PGSSLROOTCERT points at it. Without one, verify-ca and

@@ -218,7 +218,7 @@ initContainers:
   - name: wait-for-postgres
     image: {{ include "book-service.image" $root | quote }}
     imagePullPolicy: {{ $root.Values.image.pullPolicy }}
-    command: ["node", "dist/db/wait-for-postgres-cli.js"]
+    command: ["node", "dist/bin/wait-for-postgres.js"]
     env:
       - name: PGHOST
         value: {{ .host | quote }}

@@ -2,12 +2,12 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { Sequelize } from 'sequelize';
 import { prng } from '../../../tools/chaos/load';
-import { catalogMigrations } from '../../src/catalog/migrations';
-import { fromCents, toCents } from '../../src/catalog/money';
-import { applyEvents, SourcedEvent } from '../../src/catalog/projection';
-import { migrate } from '../../src/db/migrator';
-import { bootstrapCatalog } from '../../src/db/roles';
-import { createSequelize } from '../../src/db/sequelize';
+import { catalogMigrations } from '../../src/consumer/migrations';
+import { fromCents, toCents } from '../../src/consumer/money';
+import { applyEvents, SourcedEvent } from '../../src/consumer/projection';
+import { migrate } from '../../src/shared/db/migrator';
+import { bootstrapCatalog } from '../../src/shared/db/roles';
+import { createSequelize } from '../../src/shared/db/sequelize';
 import { sharedCluster } from '../support/test-database';
 
 /**
@@ -25,7 +25,7 @@ beforeAll(async () => {
   const [database, role, password] = [`catalog_${suffix}`, `catalog_${suffix}`, randomBytes(9).toString('hex')];
   await bootstrapCatalog(cluster.adminUrl, password, database, role);
   sequelize = createSequelize({ url: `postgres://${role}:${password}@${cluster.host}:${cluster.port}/${database}`, poolMax: 4 });
-  await migrate<unknown>(sequelize, {}, undefined, catalogMigrations);
+  await migrate<unknown>(sequelize, catalogMigrations, {});
   admin = new Client({ connectionString: cluster.adminUrl.replace(/\/postgres$/, `/${database}`) });
   await admin.connect();
   drop = async () => {

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
-import { pgClientConfig } from '../../src/db/ssl';
+import { pgClientConfig } from '../../src/shared/db/ssl';
 import { PostgresServer, startPostgres } from '../../../tools/stack/postgres';
 import { makeCertificates, TestCertificates } from '../support/tls';
 import { json, startTestService } from '../support/test-service';
@@ -84,7 +84,7 @@ describe('sslmode against a TLS-only PostgreSQL with a private CA', () => {
 /** A CLI of the service, run from its TypeScript source the way `node dist/…` runs it, with only the given database settings. */
 function runCli(script: string, env: Record<string, string>, timeout = 60_000) {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(PG|DATABASE_URL|ADMIN_DATABASE_URL|BOOK_)/.test(k)));
-  const run = spawnSync(process.execPath, ['--import', 'tsx', join(REPO, 'service/src/db', script)], {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', join(REPO, 'service/src/bin', script)], {
     cwd: REPO,
     env: { ...clean, LOG_LEVEL: 'silent', ...env },
     encoding: 'utf8',
@@ -102,23 +102,23 @@ describe('the CLIs and the service over TLS', () => {
   };
 
   it('bootstrap with verify-full in ADMIN_DATABASE_URL and PGSSLROOTCERT; a host name mismatch is reported with the TLS settings', () => {
-    const wrongHost = runCli('bootstrap-cli.ts', { ...bootstrapEnv, ADMIN_DATABASE_URL: adminUrl('127.0.0.1', '?sslmode=verify-full'), PGSSLROOTCERT: certs.caFile });
+    const wrongHost = runCli('bootstrap.ts', { ...bootstrapEnv, ADMIN_DATABASE_URL: adminUrl('127.0.0.1', '?sslmode=verify-full'), PGSSLROOTCERT: certs.caFile });
     expect(wrongHost.status).toBe(1);
     expect(wrongHost.output).toMatch(/bootstrap failed: Hostname\/IP does not match .*\(sslmode=verify-full, CA bundle .*ca\.crt\)/);
     expect(wrongHost.output).not.toContain(server.superuserPassword);
 
-    const ok = runCli('bootstrap-cli.ts', { ...bootstrapEnv, ADMIN_DATABASE_URL: adminUrl('localhost', '?sslmode=verify-full'), PGSSLROOTCERT: certs.caFile });
+    const ok = runCli('bootstrap.ts', { ...bootstrapEnv, ADMIN_DATABASE_URL: adminUrl('localhost', '?sslmode=verify-full'), PGSSLROOTCERT: certs.caFile });
     expect(ok.output).toContain('roles book_owner, book_app, book_cdc and database books are ready');
     expect(ok.status).toBe(0);
   });
 
   it('wait-for-postgres (the hook Jobs\' init container) takes the TLS-only server\'s refusal of a plain login for a server that is up', () => {
-    const run = runCli('wait-for-postgres-cli.ts', { PGHOST: '127.0.0.1', PGPORT: String(server.port), PGDATABASE: 'books' });
+    const run = runCli('wait-for-postgres.ts', { PGHOST: '127.0.0.1', PGPORT: String(server.port), PGDATABASE: 'books' });
     expect(run).toEqual({ status: 0, output: expect.stringMatching(/^PostgreSQL at 127\.0\.0\.1:\d+ accepts connections \(after \d+ s\)\n$/) });
   });
 
   it('wait-for-postgres keeps waiting while nothing listens (the Job deadline ends the wait)', () => {
-    const run = runCli('wait-for-postgres-cli.ts', { PGHOST: '127.0.0.1', PGPORT: '1', WAIT_INTERVAL_MS: '100' }, 3_000);
+    const run = runCli('wait-for-postgres.ts', { PGHOST: '127.0.0.1', PGPORT: '1', WAIT_INTERVAL_MS: '100' }, 3_000);
     expect(run.status).toBeNull();
     expect(run.output).toContain('waiting for PostgreSQL at 127.0.0.1:1: ECONNREFUSED');
   });
@@ -133,7 +133,7 @@ describe('the CLIs and the service over TLS', () => {
       PGSSLMODE: 'verify-full',
       PGSSLROOTCERT: certs.caFile,
     };
-    const run = runCli('migrate-cli.ts', migrateEnv);
+    const run = runCli('migrate.ts', migrateEnv);
     expect(run.output).toBe('');
     expect(run.status).toBe(0);
     const admin = new Client(pgClientConfig(adminUrl().replace(/\/postgres$/, '/books'), { PGSSLMODE: 'require' }));
@@ -145,7 +145,7 @@ describe('the CLIs and the service over TLS', () => {
       await admin.end();
     }
 
-    const prefer = runCli('migrate-cli.ts', { ...migrateEnv, PGSSLMODE: 'prefer' });
+    const prefer = runCli('migrate.ts', { ...migrateEnv, PGSSLMODE: 'prefer' });
     expect(prefer.status).toBe(2);
     expect(prefer.output).toMatch(/PGSSLMODE=prefer is not supported: use require/);
   });

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { migrate, MigrationSettings } from '../../src/db/migrator';
-import { createSequelize } from '../../src/db/sequelize';
-import { DEFAULT_ROLES } from '../../src/db/roles';
+import { bookMigrations } from '../../src/api/migrations';
+import { migrate, MigrationSettings } from '../../src/shared/db/migrator';
+import { createSequelize } from '../../src/shared/db/sequelize';
+import { DEFAULT_ROLES } from '../../src/shared/db/roles';
 import { sharedCluster } from '../support/test-database';
 
 // A migration that fails part-way must leave a state the next run can finish: each
@@ -38,7 +39,7 @@ async function emptyDatabase(): Promise<EmptyDatabase> {
       // as the migrate CLI does: one connection
       const owner = createSequelize({ url: ownerUrl, poolMax: 1 });
       try {
-        return await migrate(owner, settings);
+        return await migrate(owner, bookMigrations, settings);
       } finally {
         await owner.close();
       }

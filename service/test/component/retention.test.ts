@@ -1,6 +1,6 @@
-import { createSequelize } from '../../src/db/sequelize';
-import { deleteExpiredKeys } from '../../src/books/idempotency';
-import { Outbox } from '../../src/outbox/outbox';
+import { createSequelize } from '../../src/shared/db/sequelize';
+import { deleteExpiredKeys } from '../../src/api/books/idempotency';
+import { Outbox } from '../../src/api/outbox/outbox';
 import { json, useServiceAndDatabase } from '../support/test-service';
 
 const env = useServiceAndDatabase();

@@ -1,6 +1,7 @@
 import { Client } from 'pg';
-import { migrate } from '../../src/db/migrator';
-import { createSequelize } from '../../src/db/sequelize';
+import { bookMigrations } from '../../src/api/migrations';
+import { migrate } from '../../src/shared/db/migrator';
+import { createSequelize } from '../../src/shared/db/sequelize';
 import { createTestDatabase, startOwnCluster, TestDatabase } from '../support/test-database';
 
 let db: TestDatabase;
@@ -40,7 +41,7 @@ describe('migrations', () => {
   it('are idempotent: a second run applies nothing', async () => {
     const owner = createSequelize({ url: db.ownerUrl, poolMax: 1 });
     try {
-      const applied = await migrate(owner, { publication: db.publication, slot: db.slot, appRole: 'book_app', cdcRole: 'book_cdc' });
+      const applied = await migrate(owner, bookMigrations, { publication: db.publication, slot: db.slot, appRole: 'book_app', cdcRole: 'book_cdc' });
       expect(applied).toEqual([]);
     } finally {
       await owner.close();

@@ -9,7 +9,7 @@ import { waitFor } from '../../../tools/stack/processes';
 // The inner loop of `skaffold dev` on the cluster that `skaffold run` deployed (the kind job,
 // .ci/kind-job.sh): opt-in (npm run test:dev-loop), since it edits a source file of the working
 // tree for a moment and replaces the service's release with the dev image.
-const SOURCE = join(REPO_ROOT, 'service/src/http/health.ts');
+const SOURCE = join(REPO_ROOT, 'service/src/shared/http/health.ts');
 const ORIGINAL_LINE = "ctx.body = { status: 'ok' };";
 const URL_BASE = 'http://127.0.0.1:8000';
 
@@ -17,7 +17,7 @@ function skipReason(): string | undefined {
   const context = currentKubeContextSync();
   const reason =
     process.env.BOOK_DEV_LOOP !== '1'
-      ? 'opt-in: npm run test:dev-loop (it edits service/src/http/health.ts while skaffold dev runs)'
+      ? 'opt-in: npm run test:dev-loop (it edits service/src/shared/http/health.ts while skaffold dev runs)'
       : spawnSync('skaffold', ['version']).status !== 0
         ? 'skaffold is not on PATH'
         : !context.ok

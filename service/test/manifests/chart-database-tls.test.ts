@@ -3,7 +3,7 @@ import type { KubernetesObject } from './support/kubernetes-schemas';
 import { CHART_DIR } from './support/repo';
 import { VARIANTS } from './support/variants';
 
-// TLS to PostgreSQL: the service applies libpq's sslmode itself (service/src/db/ssl.ts);
+// TLS to PostgreSQL: the service applies libpq's sslmode itself (service/src/shared/db/ssl.ts);
 // the chart hands it PGSSLMODE and, from a Secret or a ConfigMap, a CA bundle mounted
 // read-only as PGSSLROOTCERT in every workload that connects: the Deployment and the
 // bootstrap and migration hook Jobs.

@@ -97,7 +97,7 @@ describe('hooks and PostgreSQL start-up', () => {
     const wait = spec.initContainers[0];
     expect(wait.name).toBe('wait-for-postgres');
     expect(wait.image).toBe(spec.containers[0].image);
-    expect(wait.command).toEqual(['node', 'dist/db/wait-for-postgres-cli.js']);
+    expect(wait.command).toEqual(['node', 'dist/bin/wait-for-postgres.js']);
     expect(wait.args).toBeUndefined();
     const env = Object.fromEntries(wait.env.map((e: any) => [e.name, e.value]));
     // the catalog migrations wait for their own database, on the same server by default
@@ -109,7 +109,7 @@ describe('hooks and PostgreSQL start-up', () => {
 
   // The wait CLI itself, against a server that answers the startup message with an error
   // (a real server: the component layer's database-tls test and the image smoke test).
-  const waitCli = join(REPO_ROOT, 'service', 'src', 'db', 'wait-for-postgres-cli.ts');
+  const waitCli = join(REPO_ROOT, 'service', 'src', 'bin', 'wait-for-postgres.ts');
   const errorResponse = (code: string) => {
     const fields = Buffer.concat([Buffer.from(`SFATAL\0C${code}\0Mtest\0`), Buffer.from([0])]);
     const head = Buffer.alloc(5);

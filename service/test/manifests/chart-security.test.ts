@@ -104,7 +104,7 @@ describe('migrations and role bootstrap', () => {
     const migrate = job('-migrate');
     expect(migrate.metadata.annotations).toMatchObject({ 'helm.sh/hook': 'pre-install,pre-upgrade', 'helm.sh/hook-weight': '0' });
     const container = migrate.spec.template.spec.containers[0];
-    expect(container.command).toEqual(['node', 'dist/db/migrate-cli.js']);
+    expect(container.command).toEqual(['node', 'dist/bin/migrate.js']);
     const env = Object.fromEntries(container.env.map((e: any) => [e.name, e]));
     expect(env.PGUSER.valueFrom.secretKeyRef.name).toBe('book-db-owner');
     expect(env.OUTBOX_PUBLICATION.value).toBe('book_outbox_publication');
@@ -117,7 +117,7 @@ describe('migrations and role bootstrap', () => {
     const bootstrap = job('-bootstrap');
     expect(Number(bootstrap.metadata.annotations!['helm.sh/hook-weight'])).toBeLessThan(0);
     const container = bootstrap.spec.template.spec.containers[0];
-    expect(container.command).toEqual(['node', 'dist/db/bootstrap-cli.js']);
+    expect(container.command).toEqual(['node', 'dist/bin/bootstrap.js']);
     const env = Object.fromEntries(container.env.map((e: any) => [e.name, e]));
     expect(env.ADMIN_PASSWORD.valueFrom.secretKeyRef).toEqual({ name: 'postgres-admin', key: 'password' });
     expect(env.ADMIN_DATABASE_URL.value).toBe('postgres://$(ADMIN_USER):$(ADMIN_PASSWORD)@postgres.books.svc:5432/postgres?sslmode=disable');

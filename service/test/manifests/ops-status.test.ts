@@ -162,7 +162,7 @@ describe('the consumer in npm run status', () => {
     const some = deadLetterCheck('books.events.dlq', [2, 1]);
     expect(some).toMatchObject({ ok: true, warn: true, detail: expect.stringContaining('3 of 3 record(s) not replayed') });
     expect(checkMark(some)).toBe('WARN');
-    // dlq-cli.js replay commits its progress in its own group: replayed ones no longer count
+    // bin/catalog-dlq.js replay commits its progress in its own group: replayed ones no longer count
     const replayTable = [
       'GROUP                    TOPIC            PARTITION  CURRENT-OFFSET  LOG-END-OFFSET  LAG  CONSUMER-ID  HOST  CLIENT-ID',
       `${DLQ_REPLAY_GROUP}  books.events.dlq  0          2               2               0    -            -     -`,
@@ -170,7 +170,7 @@ describe('the consumer in npm run status', () => {
     const replayed = parseConsumerGroupLag(replayTable, DLQ_REPLAY_GROUP, 'books.events.dlq');
     expect(deadLetterCheck('books.events.dlq', [2, 1], replayed)).toMatchObject({ ok: true, warn: true, detail: expect.stringContaining('1 of 3 record(s) not replayed') });
     expect(deadLetterCheck('books.events.dlq', [2], replayed)).toEqual({ name: 'dead letters books.events.dlq', ok: true, detail: '2 record(s), all replayed' });
-    expect(readFileSync(join(REPO_ROOT, 'service', 'src', 'catalog', 'dlq-cli.ts'), 'utf8')).toContain(`const REPLAY_GROUP = '${DLQ_REPLAY_GROUP}';`);
+    expect(readFileSync(join(REPO_ROOT, 'service', 'src', 'bin', 'catalog-dlq.ts'), 'utf8')).toContain(`const REPLAY_GROUP = '${DLQ_REPLAY_GROUP}';`);
     const missing = deadLetterCheck('books.events.dlq', parseEndOffsets('', 'books.events.dlq'));
     expect(checkMark(missing)).toBe('FAIL');
   });

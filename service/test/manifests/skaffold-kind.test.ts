@@ -152,9 +152,10 @@ describe('skaffold.yaml profiles', () => {
     for (const rule of rules) {
       expect(rule.dest).toBe('.');
       expect(existsSync(at(rule.src.replace(/\/\*.*$/, '')))).toBe(true);
-      expect(rule.src).not.toMatch(/^service\/src\/(\*\*|db)/); // dist/ of the hook Jobs must be rebuilt for those
+      // dist/ of the hook Jobs must be rebuilt for those: their entry points, the database layer, the migrations.
+      expect(rule.src).not.toMatch(/^service\/src\/(\*\*|bin\/(\*|migrate|bootstrap|wait-for-postgres|catalog-)|shared\/(\*\*|db)|.*migrations)/);
     }
-    expect(rules.map((r) => r.src)).toContain('service/src/http/**');
+    expect(rules.map((r) => r.src)).toEqual(expect.arrayContaining(['service/src/api/http/**', 'service/src/bin/book-service.ts']));
     expect(patch('/deploy/helm/releases/0/valuesFiles/-')).toBe('helm/book-service/values-dev.yaml');
   });
 
@@ -170,7 +171,7 @@ describe('skaffold.yaml profiles', () => {
     }
     const production = render({ release: 'book-service', namespace: 'books', values: [values[0]] }).filter((o) => o.kind === 'Deployment');
     const commands = production.map((d) => d.spec.template.spec.containers[0].command);
-    expect(commands).toContainEqual(['node', 'dist/consumer.js']);
+    expect(commands).toContainEqual(['node', 'dist/bin/book-catalog.js']);
     expect(commands).toContainEqual(undefined); // the service: the image's CMD
   });
 

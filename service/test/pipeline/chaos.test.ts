@@ -1,5 +1,5 @@
 import { outboxRetentionEnv } from '../../../tools/chaos/options';
-import { formatReconciliation } from '../../../tools/chaos/reconcile';
+import { formatReconciliation } from '../../../tools/chaos/report';
 import { formatFaults, runChaos } from '../../../tools/chaos/run';
 import { Stack } from '../../../tools/stack/stack';
 import { usePipelineStack } from './support/pipeline-stack';

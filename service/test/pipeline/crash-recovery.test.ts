@@ -2,8 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { autoRestart, healConnector } from '../../../tools/stack/connector-healing';
 import { Stack } from '../../../tools/stack/stack';
 import { TopicReader, TopicRecord } from '../../../tools/stack/topic-reader';
-import { outboxRows } from './support/pipeline-stack';
-import { usePipelineStack } from './support/pipeline-stack';
+import { expectRecordsMatchRows, outboxRows, usePipelineStack } from './support/pipeline-stack';
 import { WriteLoad } from '../../../tools/chaos/load';
 
 const fixture = usePipelineStack({ testTimeoutMs: 600_000 });
@@ -65,10 +64,7 @@ describe('nothing committed is lost when Connect or the broker is SIGKILLed (a p
       `${duplicated.length} events delivered more than once (${extra} extra records)`);
 
     expect([...copies.keys()].filter((id) => !byId.has(id))).toEqual([]);
-    for (const record of reader.records) {
-      const row = byId.get(record.headers.id)!;
-      expect({ key: record.key, type: record.headers.type, value: record.value }).toEqual({ key: row.aggregateid, type: row.type, value: row.payload });
-    }
+    expectRecordsMatchRows(reader.records, byId);
     // Per book, the first delivery of each event follows commit order: the add before the delete.
     const firstSeen = new Map<string, string[]>();
     for (const r of [...reader.records].sort((a, b) => a.partition - b.partition || a.offset - b.offset)) {

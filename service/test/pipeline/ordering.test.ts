@@ -1,7 +1,6 @@
 import { Stack } from '../../../tools/stack/stack';
 import { TopicReader, TopicRecord } from '../../../tools/stack/topic-reader';
-import { outboxRows } from './support/pipeline-stack';
-import { Book, deleteBook, postBook, usePipelineStack } from './support/pipeline-stack';
+import { Book, deleteBook, expectRecordsMatchRows, outboxRows, postBook, usePipelineStack } from './support/pipeline-stack';
 
 const fixture = usePipelineStack();
 let stack: Stack;
@@ -50,10 +49,7 @@ describe('500 writes over 25 concurrent clients', () => {
     // Nothing but the committed events: no record for a rejected request, no duplicate without a crash.
     expect(reader.records.filter((r) => !byId.has(r.headers.id))).toEqual([]);
     expect(reader.records).toHaveLength(500);
-    for (const record of reader.records) {
-      const row = byId.get(record.headers.id)!;
-      expect({ key: record.key, type: record.headers.type, value: record.value }).toEqual({ key: row.aggregateid, type: row.type, value: row.payload });
-    }
+    expectRecordsMatchRows(reader.records, byId);
 
     const perBook = new Map<string, TopicRecord[]>();
     for (const r of [...reader.records].sort((a, b) => a.partition - b.partition || a.offset - b.offset)) {

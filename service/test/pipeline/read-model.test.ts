@@ -208,7 +208,7 @@ async function readTopic(topic: string, count: number) {
 async function runDlq(args: string[]): Promise<string> {
   const { execFile } = await import('node:child_process');
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['--import', 'tsx', 'service/src/catalog/dlq-cli.ts', ...args], {
+    execFile(process.execPath, ['--import', 'tsx', 'service/src/bin/catalog-dlq.ts', ...args], {
       env: { ...process.env, KAFKA_BOOTSTRAP_SERVERS: fixture.stack.kafka.bootstrap, KAFKA_DLQ_TOPIC: fixture.stack.deadLetterTopic },
       timeout: 120_000,
     }, (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stdout}\n${stderr}`)) : resolve(stdout)));

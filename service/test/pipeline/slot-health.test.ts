@@ -1,3 +1,5 @@
+// Deliberate copy (docs/design.md, "Copies"): the pipeline tests' common preamble.
+/* jscpd:ignore-start */
 import { Client } from 'pg';
 import { readFileSync } from 'node:fs';
 import { localStackChecks, sample } from '../../../tools/ops/local-status';
@@ -12,6 +14,7 @@ let stack: Stack;
 let db: Client;
 let reader: TopicReader | undefined;
 beforeAll(() => ({ stack, db } = fixture));
+/* jscpd:ignore-end */
 
 interface SlotMetrics { retained: number; active: number; outboxRows: number; walStatus?: string }
 

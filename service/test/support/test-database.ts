@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { migrate } from '../../src/db/migrator';
-import { createSequelize } from '../../src/db/sequelize';
-import { bootstrapRoles, DEFAULT_ROLES } from '../../src/db/roles';
+import { bookMigrations } from '../../src/api/migrations';
+import { migrate } from '../../src/shared/db/migrator';
+import { createSequelize } from '../../src/shared/db/sequelize';
+import { bootstrapRoles, DEFAULT_ROLES } from '../../src/shared/db/roles';
 import { PostgresServer, startPostgres } from '../../../tools/stack/postgres';
 
 export interface TestDatabase {
@@ -66,7 +67,7 @@ export async function createTestDatabase(cluster: TestCluster = sharedCluster())
   const settings = { publication: `pub_${name}`, slot: `slot_${name}`, appRole: DEFAULT_ROLES.app, cdcRole: DEFAULT_ROLES.cdc };
   const ownerUrl = roleUrl(DEFAULT_ROLES.owner, passwords.owner, name);
   const owner = createSequelize({ url: ownerUrl, poolMax: 1 });
-  await migrate(owner, settings);
+  await migrate(owner, bookMigrations, settings);
   await owner.close();
 
   const adminUrl = cluster.adminUrl.replace(/\/postgres$/, `/${name}`);

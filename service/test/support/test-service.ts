@@ -1,6 +1,6 @@
-import { Config, loadConfig } from '../../src/config';
-import { createLogger } from '../../src/logger';
-import { RunningService, startService } from '../../src/server';
+import { Config, loadConfig } from '../../src/api/config';
+import { createLogger } from '../../src/shared/logger';
+import { RunningService, startService } from '../../src/api/server';
 import { createTestDatabase, TestDatabase } from './test-database';
 
 export interface TestService {

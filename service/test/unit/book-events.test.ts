@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { BOOK_AGGREGATE, toBook } from '../../src/books/book-events';
-import { Book, NewBook } from '../../src/books/book-schema';
-import { requestHash } from '../../src/books/idempotency';
-import { ADD_BOOK, DELETE_BOOK } from '../../src/books/statements';
-import { placeholders } from '../../src/db/bind';
-import { problems } from '../../src/http/problem';
+import { BOOK_AGGREGATE, toBook } from '../../src/contract/book-events';
+import { Book, NewBook } from '../../src/contract/book-schema';
+import { requestHash } from '../../src/api/books/idempotency';
+import { ADD_BOOK, DELETE_BOOK } from '../../src/api/books/statements';
+import { placeholders } from '../../../tools/stack/bind';
+import { problems } from '../../src/api/http/problem';
 
 describe('book events', () => {
   const statements = { BookAdded: ADD_BOOK, BookDeleted: DELETE_BOOK };

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Ajv from 'ajv';
 import { parse } from 'yaml';
-import { decodeBookEvent } from '../../src/catalog/book-event';
-import { deadLetterRecord } from '../../src/catalog/dead-letter';
-import { fromCents, toCents } from '../../src/catalog/money';
+import { decodeBookEvent } from '../../src/consumer/event-record';
+import { deadLetterRecord } from '../../src/consumer/dead-letter';
+import { fromCents, toCents } from '../../src/consumer/money';
 
 const ID = '0b6c4a52-2e0a-4f8e-9d55-3c1e6b1f2a10';
 const book = { id: 3, title: 'Miro', author: 'Roqq', price: 100.0 };

@@ -1,6 +1,7 @@
 import { LoadLedger } from '../../../tools/chaos/load';
-import { ReadModelLedger } from '../../../tools/chaos/read-model';
-import { DatabaseLedger, failures, formatReconciliation, OutboxRow, reconcile, scopeToRun, TopicRecord } from '../../../tools/chaos/reconcile';
+import type { DatabaseLedger, OutboxRow, ReadModelLedger, TopicRecord } from '../../../tools/chaos/ledgers';
+import { failures, reconcile, scopeToRun } from '../../../tools/chaos/reconcile';
+import { formatReconciliation } from '../../../tools/chaos/report';
 
 // The reconciliation must be able to fail: each defect it exists to catch, made up here, is caught.
 const book = (id: number, title: string) => ({ id, title, author: 'a', price: 1.5 });

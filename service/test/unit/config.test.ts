@@ -1,4 +1,5 @@
-import { ConfigError, loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/api/config';
+import { ConfigError } from '../../src/shared/config';
 
 const base = { DATABASE_URL: 'postgres://app:secret@db:5432/books' };
 

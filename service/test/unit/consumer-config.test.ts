@@ -1,5 +1,5 @@
-import { loadConsumerConfig } from '../../src/catalog/config';
-import { ConfigError } from '../../src/config';
+import { loadConsumerConfig } from '../../src/consumer/config';
+import { ConfigError } from '../../src/shared/config';
 
 const base = { CATALOG_DATABASE_URL: 'postgres://book_catalog:secret@db:5432/catalog', KAFKA_BOOTSTRAP_SERVERS: 'kafka:9092' };
 

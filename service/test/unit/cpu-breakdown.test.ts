@@ -15,8 +15,8 @@ describe('CPU breakdown of the benchmark stack', () => {
     expect(componentOf(['postgres: walsender book_cdc 127.0.0.1(5432) START_REPLICATION'])).toBe('PostgreSQL');
     expect(componentOf(['java', '-Xmx512m', '-cp', 'x', 'org.apache.kafka.connect.cli.ConnectDistributed', 'w.properties'])).toBe('Connect');
     expect(componentOf(['java', '-cp', 'x', 'kafka.Kafka', 'server.properties'])).toBe('Kafka broker');
-    expect(componentOf(['/usr/bin/node', '/repo/dist/main.js'])).toBe('book service');
-    expect(componentOf(['/usr/bin/node', '--import', 'tsx', '/repo/service/src/consumer.ts'])).toBe('consumer');
+    expect(componentOf(['/usr/bin/node', '/repo/dist/bin/book-service.js'])).toBe('book service');
+    expect(componentOf(['/usr/bin/node', '--import', 'tsx', '/repo/service/src/bin/book-catalog.ts'])).toBe('consumer');
     expect(componentOf(['/bin/sh', '-c', 'true'])).toBeUndefined();
     expect(componentOf([])).toBeUndefined();
   });
@@ -58,7 +58,7 @@ describe('CPU breakdown of the benchmark stack', () => {
   });
 
   it('reads the CPU of this process and of the stack processes below it from /proc', async () => {
-    const child = spawn(process.execPath, ['-e', 'const end = Date.now() + 400; while (Date.now() < end);', 'dist/main.js']);
+    const child = spawn(process.execPath, ['-e', 'const end = Date.now() + 400; while (Date.now() < end);', 'dist/bin/book-service.js']);
     const exited = new Promise((resolve) => child.once('exit', resolve));
     await new Promise((r) => setTimeout(r, 300));
     const sample = sampleCpu();

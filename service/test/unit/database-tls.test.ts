@@ -2,8 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkServerIdentity } from 'node:tls';
-import { ConfigError, loadConfig } from '../../src/config';
-import { databaseTarget, DatabaseTlsError, describeTls, parseDatabaseTarget, pgClientConfig, pgSsl } from '../../src/db/ssl';
+import { loadConfig } from '../../src/api/config';
+import { ConfigError } from '../../src/shared/config';
+import { databaseTarget, DatabaseTlsError, describeTls, parseDatabaseTarget, pgClientConfig, pgSsl } from '../../src/shared/db/ssl';
 
 const URL_ = 'postgres://app:s3cret@db.internal:5432/books';
 const dir = mkdtempSync(join(tmpdir(), 'tls-unit-'));

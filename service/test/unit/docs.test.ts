@@ -96,7 +96,7 @@ describe.each(DOCS)('%s', (file) => {
 it('finds the paths it is meant to check', () => {
   const readme = parsed.get('README.md')!;
   const checked = readme.paths.filter((p) => REPO_PATH.test(p));
-  expect(checked).toEqual(expect.arrayContaining(['service/src/http', 'tools/chaos', 'strimzi/kafka-connector.yaml', 'docs/flow.md']));
+  expect(checked).toEqual(expect.arrayContaining(['service/src/api', 'tools/chaos', 'strimzi/kafka-connector.yaml', 'docs/flow.md']));
   expect(REPO_PATH.test('../shared/schemas')).toBe(false);
   expect(REPO_PATH.test('service/src/no-such-file.ts') && !existsSync(join(ROOT, 'service/src/no-such-file.ts'))).toBe(true);
 });

@@ -1,5 +1,6 @@
-import { ConfigError, loadMigrationConfig } from '../../src/config';
-import { grantIfRoleExists, MigrationQuery } from '../../src/db/migrations/context';
+import { loadMigrationConfig } from '../../src/api/config';
+import { ConfigError } from '../../src/shared/config';
+import { grantIfRoleExists, MigrationQuery } from '../../src/shared/db/migration-context';
 
 const base = { DATABASE_URL: 'postgres://owner:secret@db:5432/books' };
 

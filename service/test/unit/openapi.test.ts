@@ -1,6 +1,6 @@
-import { TEXT_PATTERN } from '../../src/books/book-schema';
-import { bookApi } from '../../src/http/book-api';
-import { openApiDocument } from '../../src/http/openapi';
+import { TEXT_PATTERN } from '../../src/contract/book-schema';
+import { bookApi } from '../../src/api/http/operation-inputs';
+import { openApiDocument } from '../../src/api/http/openapi';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const doc = openApiDocument('9.9.9') as any;

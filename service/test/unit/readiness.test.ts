@@ -1,5 +1,5 @@
 import type { Sequelize } from 'sequelize';
-import { databaseReachable } from '../../src/http/health';
+import { databaseReachable } from '../../src/shared/http/health';
 
 // A stand-in for the one call readiness makes: the cases a real PostgreSQL cannot be made to
 // produce on demand (a connection whose peer vanished answers neither with rows nor with an error).

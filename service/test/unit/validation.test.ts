@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import { Book, NewBook } from '../../src/books/book-schema';
-import { isMultipleOf, parseParameters, validate } from '../../src/http/validation';
+import { Book, NewBook } from '../../src/contract/book-schema';
+import { isMultipleOf, parseParameters, validate } from '../../src/shared/validation';
 
 describe('price decimals', () => {
   it.each([19.99, 0.01, 0.3, 100, 99999999.99, 12345678.9])('accepts %p', (price) => {

@@ -2,11 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { prng, WriteLoad } from '../../../../tools/chaos/load';
-import { failures, formatReconciliation, readDatabase, reconcile, scopeToRun, type TopicRecord } from '../../../../tools/chaos/reconcile';
+import { failures, readDatabase, reconcile, scopeToRun, type TopicRecord } from '../../../../tools/chaos/reconcile';
+import { formatReconciliation } from '../../../../tools/chaos/report';
 import { connect, isReady, podsOf, portForward, type Cluster } from '../../../../tools/ops/kube';
 import { consumeTopic, DEFAULT_NAMES, portForwardToService, waitForPipeline } from '../../../../tools/ops/pipeline';
 import { pollUntil, waitFor, withTimeout } from '../../../../tools/stack/processes';
 import { NAMESPACE, PLATFORM_NAMESPACE } from './cluster-tools';
+import { emit, runStepScript } from './step-script';
 
 /**
  * Faults on the deployed cluster, under a steady mixed write load through a port-forward to
@@ -15,7 +17,6 @@ import { NAMESPACE, PLATFORM_NAMESPACE } from './cluster-tools';
  * service answer 503 and recover. The three ledgers (client, database, topic), scoped to this
  * run, are reconciled as the local chaos run does. Prints `E2E <json>` lines (see steps.ts).
  */
-const emit = (step: string, data: object) => console.log(`E2E ${JSON.stringify({ step, ...data })}`);
 const started = Date.now();
 const log = (line: string) => process.stderr.write(`[faults ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
 
@@ -173,10 +174,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    emit('error', { message: error instanceof Error ? error.stack ?? error.message : String(error) });
-    process.exit(1);
-  },
-);
+runStepScript(main);

@@ -6,17 +6,13 @@ import { connect, exec, mergePatchCustom, scaleStatefulSet, type Cluster } from 
 import { consumeTopic, DEFAULT_NAMES, portForwardToConsumer, portForwardToService, waitForPipeline, type Check } from '../../../../tools/ops/pipeline';
 import { pollUntil } from '../../../../tools/stack/processes';
 import { helm, NAMESPACE, PLATFORM_NAMESPACE, RELEASE, status, statusUntil } from './cluster-tools';
+import { emit, runStepScript } from './step-script';
 
 /**
  * The cluster end-to-end run, as a child process of the jest suite (run with tsx): jest
  * here is CommonJS, @kubernetes/client-node 2.x is ESM-only. Every step prints one line
  * `E2E <json>` that the suite asserts on; the first failure ends the run.
  */
-const started = Date.now();
-const emit = (step: string, data: object) => {
-  process.stderr.write(`[e2e ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${step}\n`);
-  console.log(`E2E ${JSON.stringify({ step, ...data })}`);
-};
 /** Every request through a port-forward has a deadline: a forward whose stream went silent must fail the step, not hang it. */
 const get = (url: string, init: RequestInit = {}) => fetch(url, { ...init, signal: AbortSignal.timeout(30_000) });
 /** The status of a GET, its body read to the end (an unread body keeps the connection busy). */
@@ -167,10 +163,4 @@ async function main(): Promise<void> {
   emit('status-postgres-back', await statusUntil('PostgreSQL back', 600_000, (r) => r.code === 0));
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    emit('error', { message: error instanceof Error ? error.stack ?? error.message : String(error) });
-    process.exit(1);
-  },
-);
+runStepScript(main);

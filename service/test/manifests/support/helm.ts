@@ -24,6 +24,18 @@ export function helm(args: string[], cwd?: string): HelmResult {
   return { status: run.status ?? -1, stdout: run.stdout, stderr };
 }
 
+/** `helm template` of the chart with `--set` values only, for Kubernetes 1.34: what the schema and the templates say of them. */
+export function templateWith(...set: string[]): HelmResult {
+  return helm(['template', 'book-service', CHART_DIR, '--kube-version', '1.34.0', ...set.flatMap((s) => ['--set', s])]);
+}
+
+/** That values.schema.json refused the values, with a message containing `message` (which names the value). */
+export function expectSchemaRejection(result: HelmResult, message: string): void {
+  expect(result.status).not.toBe(0);
+  expect(result.stderr).toContain("values don't meet the specifications of the schema");
+  expect(result.stderr).toContain(message);
+}
+
 export interface RenderOptions {
   release?: string;
   namespace?: string;

@@ -2,8 +2,10 @@ import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import type { Book, NewBook } from '../../../src/contract/book-schema';
 import { OutboxRow, readOutbox, withClient } from '../../../../tools/stack/database';
 import { Stack, StackOptions, startStack } from '../../../../tools/stack/stack';
+import type { TopicRecord } from '../../../../tools/stack/topic-reader';
 
 const LOCK = join(tmpdir(), 'book-pipeline-stack.lock');
 
@@ -108,14 +110,9 @@ export function usePipelineStack(options: Pick<StackOptions, 'serviceEnv' | 'con
   return fixture;
 }
 
-export interface Book {
-  id: number;
-  title: string;
-  author: string;
-  price: number;
-}
+export type { Book };
 
-export async function postBook(serviceUrl: string, book: Omit<Book, 'id'> | Record<string, unknown>): Promise<Response> {
+export async function postBook(serviceUrl: string, book: NewBook | Record<string, unknown>): Promise<Response> {
   return fetch(`${serviceUrl}/books`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -130,4 +127,12 @@ export async function deleteBook(serviceUrl: string, id: number): Promise<Respon
 /** Every outbox row: the committed events, which the topic must carry. */
 export function outboxRows(adminUrl: string): Promise<OutboxRow[]> {
   return withClient(adminUrl, readOutbox);
+}
+
+/** Each record carries exactly its committed outbox row: key, type header and value. */
+export function expectRecordsMatchRows(records: TopicRecord[], rowsById: Map<string, OutboxRow>): void {
+  for (const record of records) {
+    const row = rowsById.get(record.headers.id)!;
+    expect({ key: record.key, type: record.headers.type, value: record.value }).toEqual({ key: row.aggregateid, type: row.type, value: row.payload });
+  }
 }
