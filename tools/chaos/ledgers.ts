@@ -1,5 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { readConsumerLag } from '../../service/src/consumer/metrics';
+import type { BookRow } from '../../service/src/contract/book-events';
 import type { Book } from '../../service/src/contract/book-schema';
 import { readOutbox, withClient, type OutboxRow as StoredRow } from '../stack/database';
 import { pollUntil } from '../stack/processes';
@@ -18,8 +19,8 @@ export interface DatabaseLedger {
 /** What reconciliation looks at in a topic record (stack/topic-reader.ts reads whole ones). */
 export type TopicRecord = Pick<ReadRecord, 'key' | 'partition' | 'offset' | 'headers' | 'value'>;
 
-/** A book as either database holds it; the price as PostgreSQL's numeric text (exact). */
-export type BookRow = Omit<Book, 'price'> & { price: string };
+/** A book as either database holds it (books, catalog_books). */
+export type { BookRow };
 
 export interface AuthorStatsRow {
   author: string;

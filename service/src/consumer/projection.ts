@@ -1,5 +1,5 @@
 import { QueryTypes, Sequelize, Transaction } from 'sequelize';
-import { BookEventType } from '../contract/book-events';
+import { BookEventType, BookRow } from '../contract/book-events';
 import { BookEvent } from './event-record';
 import { fromCents, toCents } from './money';
 
@@ -44,12 +44,8 @@ ON CONFLICT (author) DO UPDATE
   SET books = author_stats.books + EXCLUDED.books, total_price = author_stats.total_price + EXCLUDED.total_price`;
 const EMPTY_AUTHORS = 'DELETE FROM author_stats WHERE author = ANY($1::varchar[]) AND books = 0';
 
-interface CatalogRow {
-  id: number;
-  title: string;
-  author: string;
-  price: string;
-}
+/** A row of catalog_books. */
+type CatalogRow = BookRow;
 
 type Deltas = Map<string, { books: number; cents: bigint }>;
 

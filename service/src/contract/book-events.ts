@@ -4,7 +4,10 @@ import { Book } from './book-schema';
 export const BOOK_AGGREGATE = 'Book';
 export type BookEventType = 'BookAdded' | 'BookDeleted';
 
-/** A book as the API and the events show it, from a row whose price is an exact decimal string. */
-export function toBook(row: { id: number; title: string; author: string; price: string | number }): Book {
-  return { id: Number(row.id), title: row.title, author: row.author, price: Number(row.price) };
+/** A book as a row of PostgreSQL holds it: the numeric price as text (exact). */
+export type BookRow = Omit<Book, 'price'> & { price: string };
+
+/** A book as the API and the events show it, from a row (or an event payload): every column, the price as a number. */
+export function toBook(row: BookRow | Book): Book {
+  return { ...row, id: Number(row.id), price: Number(row.price) };
 }

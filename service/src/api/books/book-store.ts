@@ -1,6 +1,6 @@
 import { QueryTypes, Sequelize } from 'sequelize';
 import { Outbox } from '../outbox/outbox';
-import { toBook } from '../../contract/book-events';
+import { BookRow, toBook } from '../../contract/book-events';
 import { Book, NewBook } from '../../contract/book-schema';
 import { claimKey, requestHash, storeResponse } from './idempotency';
 import { ADD_BOOK, DELETE_BOOK, GET_BOOK, LIST_BOOKS } from './statements';
@@ -16,8 +16,6 @@ export interface AddResult {
   /** True when an Idempotency-Key replay returned the first response. */
   replayed: boolean;
 }
-
-type BookRow = { id: number; title: string; author: string; price: string };
 
 /**
  * The books aggregate, on one Sequelize instance (no state shared between stores). Every
