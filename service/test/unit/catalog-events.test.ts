@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Ajv from 'ajv';
 import { parse } from 'yaml';
+import { Book } from '../../src/contract/book-schema';
 import { decodeBookEvent } from '../../src/consumer/event-record';
 import { deadLetterRecord } from '../../src/consumer/dead-letter';
 import { fromCents, toCents } from '../../src/consumer/money';
@@ -42,6 +43,11 @@ describe('decodeBookEvent: the event contract as the consumer checks it', () => 
     const decoded = decodeBookEvent(record(over));
     expect(decoded).toMatchObject({ poison: reason });
     expect((decoded as { error: string }).error).not.toBe('');
+  });
+
+  it('has the properties of the Book schema in the AsyncAPI document, no more, no fewer', () => {
+    const doc = parse(readFileSync(resolve(__dirname, '../../../docs/asyncapi.yaml'), 'utf8'));
+    expect(Object.keys(doc.components.schemas.Book.properties).sort()).toEqual(Object.keys(Book.properties).sort());
   });
 
   it('agrees with the AsyncAPI document on which values are books', () => {
