@@ -12,8 +12,7 @@ describe('book events', () => {
   it.each(Object.entries(statements))('%s: build the payload from the committed row with exactly the Book keys', (_, sql) => {
     const payload = /jsonb_build_object\(([^)]*)\)/.exec(sql)![1];
     const keys = [...payload.matchAll(/'(\w+)', book\.(\w+)/g)].map((m) => [m[1], m[2]]);
-    expect(keys).toEqual([['id', 'id'], ['title', 'title'], ['author', 'author'], ['price', 'price']]);
-    expect(keys.map(([k]) => k)).toEqual(Object.keys(Book.properties));
+    expect(keys).toEqual(Object.keys(Book.properties).map((k) => [k, k]));
   });
 
   it.each(Object.entries(statements))('%s: change the book and append one outbox row per changed row, in one statement', (type, sql) => {
@@ -25,7 +24,7 @@ describe('book events', () => {
   });
 
   it('bind the values, never interpolate them', () => {
-    expect(placeholders(ADD_BOOK)).toEqual(['title', 'author', 'price', 'eventId', 'traceparent']);
+    expect(placeholders(ADD_BOOK)).toEqual([...Object.keys(NewBook.properties), 'eventId', 'traceparent']);
     expect(placeholders(DELETE_BOOK)).toEqual(['id', 'eventId', 'traceparent']);
   });
 

@@ -18,9 +18,15 @@ export class IdempotencyKeyReused extends Error {
 /** Every field of NewBook, in the schema's order: a field added there is part of the hash. */
 const HASHED_FIELDS = Object.keys(NewBook.properties) as Array<keyof NewBook>;
 
-/** Hash of the normalised request, so a retry with equivalent JSON matches. */
+/**
+ * Hash of the normalised request, so a retry with equivalent JSON matches. Absent fields at
+ * the end are left out: a field added to NewBook later (optional, appended) keeps the hash of
+ * a request without it equal to the one its key already stored.
+ */
 export function requestHash(book: NewBook): string {
-  return createHash('sha256').update(JSON.stringify(HASHED_FIELDS.map((field) => book[field]))).digest('hex');
+  const values = HASHED_FIELDS.map((field) => book[field] ?? null);
+  while (values.length && values[values.length - 1] === null) values.pop();
+  return createHash('sha256').update(JSON.stringify(values)).digest('hex');
 }
 
 /**
