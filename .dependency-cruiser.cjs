@@ -46,7 +46,7 @@ module.exports = {
       severity: 'error',
       comment: 'The image builds service/src alone: product code never imports the tooling or the tests.',
       from: { path: '^service/src/' },
-      to: { path: '^(tools|service/test)/' },
+      to: { path: '^(tools|test|service/test)/' },
     },
   ],
   options: {

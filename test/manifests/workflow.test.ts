@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { REPO_ROOT } from './support/repo';
-import { tool } from '../../../tools/pinned-tools';
+import { tool } from '../../tools/pinned-tools';
 
 const WORKFLOW = join(REPO_ROOT, '.github', 'workflows', 'ci.yaml');
 const actionlint = (args: string[], input?: string) =>

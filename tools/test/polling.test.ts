@@ -1,4 +1,4 @@
-import { pollUntil, withTimeout } from '../../../tools/stack/processes';
+import { pollUntil, withTimeout } from '../stack/processes';
 
 describe('withTimeout', () => {
   it('passes an answer through', async () => {

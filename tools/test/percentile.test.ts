@@ -1,4 +1,4 @@
-import { percentile } from '../../../tools/stack/percentile';
+import { percentile } from '../stack/percentile';
 
 describe('percentile (nearest rank)', () => {
   const hundred = Array.from({ length: 100 }, (_, i) => i + 1);

@@ -8,7 +8,7 @@ import { dirname, join, relative, resolve } from 'node:path';
  * README's layout — exists. Paths are read from the repository root; paths outside the
  * repository (../shared/…) and patterns (`*`, `{id}`, `<…>`, `…`) are not paths of this tree.
  */
-const ROOT = resolve(__dirname, '../../..');
+const ROOT = resolve(__dirname, '../..');
 const DOCS = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
 
 /** What the tools make at run time (.stack/, dist/, …): ignored by git, absent from a fresh clone. */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 
 // The kube context as @kubernetes/client-node's KubeConfig reads it, asked of the CLI that
 // currentKubeContextSync() runs (jest here is CommonJS, the client is ESM-only).
-const ROOT = join(__dirname, '../../..');
+const ROOT = join(__dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'kube-context-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

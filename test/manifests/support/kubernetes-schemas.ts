@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
-import { cacheDir } from '../../../../tools/pinned-tools';
+import { cacheDir } from '../../../tools/pinned-tools';
 
 /**
  * Kubernetes JSON schemas, offline. They come from the PyPI package kubernetes-validate

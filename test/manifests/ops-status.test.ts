@@ -13,11 +13,11 @@ import {
   parseTopicDescription,
   topicReadiness,
   topicShapeCheck,
-} from '../../../tools/ops/pipeline';
+} from '../../tools/ops/pipeline';
 import { readYamlDocuments } from './support/repo';
-import { TESTED, toolPairCheck } from '../../../tools/ops/tool-versions';
+import { TESTED, toolPairCheck } from '../../tools/ops/tool-versions';
 import { REPO_ROOT } from './support/repo';
-import { TOOLS } from '../../../tools/pinned-tools';
+import { TOOLS } from '../../tools/pinned-tools';
 
 // The cluster-side tooling around the manifests: `npm run status` and the e2e suite's
 // topic reader. Pure parts only (no cluster here).

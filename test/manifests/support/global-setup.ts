@@ -1,4 +1,4 @@
-import { ensureTool } from '../../../../tools/pinned-tools';
+import { ensureTool } from '../../../tools/pinned-tools';
 import { ensureKubernetesSchemas } from './kubernetes-schemas';
 
 /** Once per run of the manifests project: the pinned tools and the Kubernetes schemas. */

@@ -1,7 +1,7 @@
-import { LoadLedger } from '../../../tools/chaos/load';
-import type { DatabaseLedger, OutboxRow, ReadModelLedger, TopicRecord } from '../../../tools/chaos/ledgers';
-import { failures, reconcile, scopeToRun } from '../../../tools/chaos/reconcile';
-import { formatReconciliation } from '../../../tools/chaos/report';
+import { LoadLedger } from '../chaos/load';
+import type { DatabaseLedger, OutboxRow, ReadModelLedger, TopicRecord } from '../chaos/ledgers';
+import { failures, reconcile, scopeToRun } from '../chaos/reconcile';
+import { formatReconciliation } from '../chaos/report';
 
 // The reconciliation must be able to fail: each defect it exists to catch, made up here, is caught.
 const book = (id: number, title: string) => ({ id, title, author: 'a', price: 1.5 });

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { StrimziValidator } from './support/strimzi-schemas';
 
-const repoRoot = resolve(__dirname, '../../..');
+const repoRoot = resolve(__dirname, '../..');
 const strimziDir = join(repoRoot, 'strimzi');
 
 interface Manifest {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { componentOf, CpuSample, formatCpuBreakdown, jvmThreadPart, postgresPart, sampleCpu } from '../../../tools/bench/cpu-breakdown';
+import { componentOf, CpuSample, formatCpuBreakdown, jvmThreadPart, postgresPart, sampleCpu } from '../bench/cpu-breakdown';
 
 /** The rows of formatCpuBreakdown as label → seconds. */
 function seconds(text: string): Record<string, number> {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 
-export const REPO_ROOT = resolve(__dirname, '../../../..');
+export const REPO_ROOT = resolve(__dirname, '../../..');
 export const CHART_DIR = join(REPO_ROOT, 'helm', 'book-service');
 
 /** Every YAML document of a file (or of a string), with parse errors thrown, empty ones dropped. */

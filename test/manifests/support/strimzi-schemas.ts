@@ -5,7 +5,7 @@ import { parseAllDocuments } from 'yaml';
 import type { KubernetesObject } from './kubernetes-schemas';
 
 /** <repo>/../shared/schemas/strimzi-1.2.0: CI lays shared/ beside the clone. */
-export const STRIMZI_SCHEMA_DIR = resolve(__dirname, '../../../../..', 'shared', 'schemas', 'strimzi-1.2.0');
+export const STRIMZI_SCHEMA_DIR = resolve(__dirname, '../../../..', 'shared', 'schemas', 'strimzi-1.2.0');
 
 /** The API server drops fields a CRD does not declare: make a misspelt key an error instead. */
 function forbidUnknownFields(schema: any): any {

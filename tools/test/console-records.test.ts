@@ -1,4 +1,4 @@
-import { parseConsoleRecords } from '../../../tools/ops/pipeline';
+import { parseConsoleRecords } from '../ops/pipeline';
 
 describe('parseConsoleRecords', () => {
   it('reads partition, offset, headers, key and value of the console consumer lines, ignoring its log lines', () => {

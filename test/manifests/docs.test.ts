@@ -4,7 +4,7 @@ import { render } from './support/helm';
 import { REPO_ROOT } from './support/repo';
 
 // The Kubernetes guide says what an installer on a shared cluster hits (that every path
-// the docs name exists is checked by service/test/unit/docs.test.ts).
+// the docs name exists is checked by test/manifests/doc-paths.test.ts).
 const read = (file: string) => readFileSync(join(REPO_ROOT, file), 'utf8');
 const guide = read('docs/kubernetes.md');
 const documents = ['README.md', ...readdirSync(join(REPO_ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];

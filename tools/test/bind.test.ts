@@ -1,4 +1,4 @@
-import { bindInline, bindPositional, placeholders, sqlLiteral } from '../../../tools/stack/bind';
+import { bindInline, bindPositional, placeholders, sqlLiteral } from '../stack/bind';
 
 describe('binding named parameters', () => {
   const sql = 'INSERT INTO t (a, b) SELECT $first, $second WHERE $first IS NOT NULL';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHART_DIR, parseYamlDocuments } from './repo';
 import type { KubernetesObject } from './kubernetes-schemas';
-import { tool } from '../../../../tools/pinned-tools';
+import { tool } from '../../../tools/pinned-tools';
 
 export interface HelmResult {
   status: number;

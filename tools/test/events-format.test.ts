@@ -1,5 +1,5 @@
 import { IHeaders } from 'kafkajs';
-import { formatHeaders, formatRecord, PrintedMessage } from '../../../tools/stack/events';
+import { formatHeaders, formatRecord, PrintedMessage } from '../stack/events';
 
 const message = (headers: IHeaders): PrintedMessage => ({
   key: Buffer.from('3'),
