@@ -30,17 +30,18 @@ async function containersReason(): Promise<EngineCheck> {
   return engine;
 }
 
-/** BOOK_KAFKA: `process` (jars from Maven), `container` (the cluster's images), or `auto` (processes for now, saying why). */
+/** BOOK_KAFKA: `process` (jars from Maven), `container` (the cluster's images), or `auto` (containers where they can run, else processes; it says which and why). */
 async function resolve(): Promise<KafkaMode> {
   const choice = process.env.BOOK_KAFKA ?? 'auto';
   if (!['auto', 'process', 'container'].includes(choice)) throw new Error(`BOOK_KAFKA must be auto, process or container, not "${choice}"`);
-  if (choice === 'container') {
-    const check = await containersReason();
-    if (!check.usable) throw new Error(`BOOK_KAFKA=container cannot work here: ${check.reason}`);
+  if (choice === 'process') return { kind: 'process' };
+  const check = await containersReason();
+  if (check.usable) {
+    if (choice === 'auto') process.stderr.write(`[kafka] BOOK_KAFKA=auto: Kafka and Connect as containers of ${KAFKA_IMAGE} and ${CONNECT_IMAGE}, the images the cluster runs\n`);
     return { kind: 'container', client: check.client };
   }
-  // Containers are opt-in until crash recovery passes in them every time (docs/containers.md, "Known problem").
-  if (choice === 'auto') process.stderr.write('[kafka] BOOK_KAFKA=auto: Kafka and Connect as processes (jars from Maven); containers are opt-in (BOOK_KAFKA=container) until a broker restart in a container is survived every time\n');
+  if (choice === 'container') throw new Error(`BOOK_KAFKA=container cannot work here: ${check.reason}`);
+  process.stderr.write(`[kafka] BOOK_KAFKA=auto: Kafka and Connect as processes (jars from Maven), not containers: ${check.reason}\n`);
   return { kind: 'process' };
 }
 
