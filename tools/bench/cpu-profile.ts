@@ -5,6 +5,7 @@
  *
  *   npx tsx tools/bench/cpu-profile.ts <file.cpuprofile> [--svg out.svg] [--top 25] [--title "..."]
  */
+import { parseArgs } from 'node:util';
 import { readFileSync, writeFileSync } from 'node:fs';
 
 interface CallFrame {
@@ -145,15 +146,13 @@ export function summarise(profile: Profile, top = 25): { tree: Tree; summary: Su
 }
 
 function main(): void {
-  const args = process.argv.slice(2);
-  const option = (name: string) => {
-    const i = args.indexOf(name);
-    return i >= 0 ? args.splice(i, 2)[1] : undefined;
-  };
-  const svg = option('--svg');
-  const top = Number(option('--top') ?? 25);
-  const title = option('--title');
-  const file = args[0];
+  const { values, positionals } = parseArgs({
+    options: { svg: { type: 'string' }, top: { type: 'string', default: '25' }, title: { type: 'string' } },
+    allowPositionals: true,
+  });
+  const { svg, title } = values;
+  const top = Number(values.top);
+  const file = positionals[0];
   if (!file) throw new Error('usage: cpu-profile.ts <file.cpuprofile> [--svg out.svg] [--top N] [--title text]');
   const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
   const { tree, summary } = summarise(profile, top);

@@ -1,3 +1,4 @@
+import { parseArgs } from 'node:util';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,8 +15,8 @@ import { waitFor } from '../stack/processes';
 type Message = { id?: number; method?: string; params?: any; result?: any; sessionId?: string };
 
 async function main(): Promise<number> {
-  const base = (process.argv[2] ?? 'http://127.0.0.1:8000').replace(/\/$/, '');
-  const screenshot = process.argv[3];
+  const [url = 'http://127.0.0.1:8000', screenshot] = parseArgs({ allowPositionals: true }).positionals;
+  const base = url.replace(/\/$/, '');
   const profile = mkdtempSync(join(tmpdir(), 'docs-browser-'));
   const chromium = spawn(process.env.CHROMIUM ?? 'chromium', [
     '--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',

@@ -1,7 +1,9 @@
+import { parseArgs } from 'node:util';
+
 /** Command-line options as --name=value (or CHAOS_NAME / SOAK_NAME in the environment). */
 export function option(name: string, envPrefix: string): string | undefined {
-  const flag = process.argv.find((a) => a.startsWith(`--${name}=`));
-  if (flag) return flag.slice(name.length + 3);
+  const flag = parseArgs({ strict: false, allowPositionals: true }).values[name];
+  if (typeof flag === 'string') return flag;
   return process.env[`${envPrefix}_${name.toUpperCase().replace(/-/g, '_')}`];
 }
 

@@ -7,6 +7,7 @@
  * references, a POST whose row and outbox event are in PostgreSQL, and a clean exit on
  * `docker stop` within the drain time. Exit 1 on the first failed check.
  */
+import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +19,7 @@ import { POSTGRES_IMAGE } from '../stack/container-engine';
 import { waitFor } from '../stack/processes';
 import { docker, imageSizeMb, publishedPort } from './docker';
 
-const image = process.argv.find((a) => a.startsWith('--image='))?.slice('--image='.length) ?? 'book-service:dev';
+const { image } = parseArgs({ options: { image: { type: 'string', default: 'book-service:dev' } } }).values;
 const DRAIN_SECONDS = 2;
 const STOP_GRACE_SECONDS = 15;
 // The chart's pod and container securityContext, as docker flags.

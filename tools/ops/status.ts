@@ -1,3 +1,4 @@
+import { parseArgs } from 'node:util';
 import { connect, currentKubeContext } from './kube';
 import { checkMark, DEFAULT_NAMES, pipelineChecks, type Check } from './pipeline';
 import { localToolsCheck } from './tool-versions';
@@ -14,7 +15,8 @@ async function main(): Promise<number> {
   // The local stack (`npm run stack`) when asked with --local, or when there is no cluster but a stack runs.
   const { localStackInfo, localStackChecks } = await import('./local-status');
   const local = localStackInfo();
-  if (process.argv.includes('--local') || (!context.ok && local)) {
+  const { values: args } = parseArgs({ options: { local: { type: 'boolean', default: false } } });
+  if (args.local || (!context.ok && local)) {
     if (!local) {
       console.error('book-service status: no local stack (start one with `npm run stack`).');
       return 2;

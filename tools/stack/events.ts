@@ -1,3 +1,4 @@
+import { parseArgs } from 'node:util';
 import { existsSync, readFileSync } from 'node:fs';
 import { IHeaders, logLevel } from 'kafkajs';
 import { STACK_INFO_FILE } from './stack-info';
@@ -34,7 +35,7 @@ async function main(): Promise<void> {
   if (!bootstrap && existsSync(STACK_INFO_FILE)) bootstrap = JSON.parse(readFileSync(STACK_INFO_FILE, 'utf8')).bootstrap;
   if (!bootstrap) throw new Error('set KAFKA_BOOTSTRAP=host:port, or start the local stack first (npm run stack)');
   const topic = kafkaTopicResource().spec.topicName ?? kafkaTopicResource().metadata.name;
-  const fromBeginning = !process.argv.includes('--new');
+  const fromBeginning = !parseArgs({ options: { new: { type: 'boolean', default: false } } }).values.new;
 
   // A fresh group each time: this tool only looks, it never commits a position others rely on.
   const reader = await new TopicReader(bootstrap, topic, {

@@ -1,3 +1,4 @@
+import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { IHeaders, Kafka, KafkaMessage, logLevel, Partitioners } from 'kafkajs';
 import { headerText } from '../consumer/event-record';
@@ -23,11 +24,12 @@ interface Options {
 }
 
 function options(argv: string[], env = process.env): Options {
-  const command = argv.find((a) => !a.startsWith('-')) ?? 'list';
+  const { values, positionals } = parseArgs({ args: argv, options: { 'dry-run': { type: 'boolean', default: false } }, allowPositionals: true });
+  const command = positionals[0] ?? 'list';
   if (command !== 'list' && command !== 'replay') throw new Error(`unknown command "${command}": use list or replay [--dry-run]`);
   const brokers = (env.KAFKA_BOOTSTRAP_SERVERS ?? '').split(',').map((b) => b.trim()).filter(Boolean);
   if (!brokers.length) throw new Error('KAFKA_BOOTSTRAP_SERVERS is required (host:port[,host:port…])');
-  return { brokers, topic: env.KAFKA_DLQ_TOPIC || 'books.events.dlq', command, dryRun: argv.includes('--dry-run') };
+  return { brokers, topic: env.KAFKA_DLQ_TOPIC || 'books.events.dlq', command, dryRun: values['dry-run'] };
 }
 
 /** The record as it was before it was dead-lettered, and where it came from. */
