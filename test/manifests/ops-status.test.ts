@@ -1,19 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import {
-  checkMark,
-  consoleConsumerCommand,
-  consumerLagCheck,
-  deadLetterCheck,
-  DEFAULT_NAMES,
-  DLQ_REPLAY_GROUP,
-  parseConsumerGroupLag,
-  parseEndOffsets,
-  parseTopicDescription,
-  topicReadiness,
-  topicShapeCheck,
-} from '../../tools/ops/pipeline';
+import { checkMark, consumerLagCheck, deadLetterCheck, DEFAULT_NAMES, DLQ_REPLAY_GROUP, topicReadiness, topicShapeCheck } from '../../tools/ops/pipeline';
+import { consoleConsumerCommand, parseConsumerGroupLag, parseEndOffsets, parseTopicDescription } from '../../tools/ops/kafka-cli';
 import { readYamlDocuments } from './support/repo';
 import { TESTED, toolPairCheck } from '../../tools/ops/tool-versions';
 import { REPO_ROOT } from './support/repo';

@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import type * as K8s from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import { pollUntil } from '../stack/processes';
-import { exec, isReady, podsOf, portForward, type Cluster, type ExecOptions } from './kube';
+import { exec, podsOf, type Cluster, type ExecOptions } from './kube';
 import { deadLetterTopicResource, kafkaConnectorResource, kafkaConnectResource, kafkaResource, kafkaTopicResource } from '../stack/strimzi-resources';
+import { brokerToolCommand, consoleConsumerCommand, ConsumedRecord, parseConsoleRecords, parseConsumerGroupLag, parseEndOffsets, parseTopicDescription, PartitionLag, TopicDescription } from './kafka-cli';
 
 /**
  * The CDC pipeline as Kubernetes sees it: Strimzi resources, the connector and its task,
@@ -211,24 +212,6 @@ export function topicReadiness(name: string, resource: any): Check {
   return check;
 }
 
-export interface TopicDescription {
-  partitions: number;
-  replicationFactor: number;
-}
-
-/** The summary line of `kafka-topics.sh --describe --topic <t>` (PartitionCount, ReplicationFactor). */
-export function parseTopicDescription(text: string, topic: string): TopicDescription | undefined {
-  for (const line of text.split('\n')) {
-    const fields = Object.fromEntries(
-      line.split('\t').map((f) => f.trim()).filter((f) => f.includes(': ')).map((f) => [f.slice(0, f.indexOf(': ')), f.slice(f.indexOf(': ') + 2)]),
-    );
-    if (fields.Topic === topic && fields.PartitionCount !== undefined) {
-      return { partitions: Number(fields.PartitionCount), replicationFactor: Number(fields.ReplicationFactor) };
-    }
-  }
-  return undefined;
-}
-
 /** The topic in Kafka against its KafkaTopic spec: partitions (the per-book order's unit) and replicas. */
 export function topicShapeCheck(name: string, spec: { partitions?: number; replicas?: number }, actual: TopicDescription | undefined): Check {
   const label = `topic ${name} in Kafka`;
@@ -248,34 +231,6 @@ export function topicShapeCheck(name: string, spec: { partitions?: number; repli
   return problems.length
     ? { name: label, ok: false, detail: problems.join('; ') }
     : { name: label, ok: true, detail: `${actual.partitions} partitions, replication factor ${actual.replicationFactor}, as the KafkaTopic says` };
-}
-
-/**
- * Kafka's command-line tools run inside the broker container, whose environment carries the
- * broker's own KAFKA_HEAP_OPTS (Strimzi's jvmOptions, 768 MB here): a second JVM that size
- * inside the broker's memory limit can get the broker OOM-killed. So: a small heap, and no
- * inherited JMX settings or agents.
- */
-export const TOOL_HEAP = '-Xms32m -Xmx64m';
-export function brokerToolCommand(script: string, args: string[]): string[] {
-  return ['env', '-u', 'KAFKA_OPTS', '-u', 'KAFKA_JMX_OPTS', '-u', 'JMX_PORT', `KAFKA_HEAP_OPTS=${TOOL_HEAP}`, `/opt/kafka/bin/${script}`, ...args];
-}
-
-/** kafka-console-consumer printing partition, offset, key, headers and value of every record (Kafka 4.3: --formatter-property). */
-export function consoleConsumerCommand(topic: string, timeoutMs: number): string[] {
-  return brokerToolCommand('kafka-console-consumer.sh', [
-    '--bootstrap-server', 'localhost:9092',
-    '--topic', topic,
-    '--from-beginning',
-    '--timeout-ms', String(timeoutMs),
-    '--formatter-property', 'print.partition=true',
-    '--formatter-property', 'print.offset=true',
-    '--formatter-property', 'print.key=true',
-    '--formatter-property', 'print.headers=true',
-    '--formatter-property', 'key.separator=\t',
-    '--formatter-property', 'headers.separator=,',
-    '--formatter-property', 'headers.key.separator=:',
-  ]);
 }
 
 async function runningBroker(cluster: Cluster, names: Names): Promise<string> {
@@ -305,38 +260,6 @@ async function topicShape(cluster: Cluster, names: Names, topic: any): Promise<C
   }
 }
 
-export interface PartitionLag {
-  partition: number;
-  /** The group's committed offset; undefined when it has none yet ('-'). */
-  committed?: number;
-  end: number;
-  /** undefined without a committed offset. */
-  lag?: number;
-}
-
-/**
- * The rows of `kafka-consumer-groups.sh --describe --group <g>` for one topic (columns found
- * by the header: GROUP TOPIC PARTITION CURRENT-OFFSET LOG-END-OFFSET LAG …); undefined
- * when the output has no such table (the group does not exist).
- */
-export function parseConsumerGroupLag(text: string, group: string, topic: string): PartitionLag[] | undefined {
-  const lines = text.split('\n').map((l) => l.trim().split(/\s+/));
-  const header = lines.findIndex((f) => f.includes('PARTITION') && f.includes('LAG'));
-  if (header < 0) return undefined;
-  const col = (name: string) => lines[header].indexOf(name);
-  const number = (value: string | undefined) => (value === undefined || value === '-' || value === '' ? undefined : Number(value));
-  return lines
-    .slice(header + 1)
-    .filter((f) => f[col('GROUP')] === group && f[col('TOPIC')] === topic)
-    .map((f) => ({
-      partition: Number(f[col('PARTITION')]),
-      committed: number(f[col('CURRENT-OFFSET')]),
-      end: number(f[col('LOG-END-OFFSET')]) ?? 0,
-      lag: number(f[col('LAG')]),
-    }))
-    .sort((a, b) => a.partition - b.partition);
-}
-
 /** The lag line: per partition, and in total. Informational (lag comes and goes); no offsets at all is a WARN. */
 export function consumerLagCheck(group: string, topic: string, rows: PartitionLag[] | undefined): Check {
   const name = `consumer group ${group}`;
@@ -346,16 +269,6 @@ export function consumerLagCheck(group: string, topic: string, rows: PartitionLa
   const total = rows.reduce((n, r) => n + (r.lag ?? r.end), 0);
   const parts = rows.map((r) => `p${r.partition} ${r.lag ?? '-'}`).join(', ');
   return { name, ok: true, detail: `lag ${total} on ${topic} (${parts})` };
-}
-
-/** `topic:partition:offset` lines of kafka-get-offsets.sh: the end offsets, indexed by partition. */
-export function parseEndOffsets(text: string, topic: string): number[] {
-  const ends: number[] = [];
-  for (const line of text.split('\n').map((l) => l.trim()).filter((l) => l.startsWith(`${topic}:`))) {
-    const [partition, offset] = line.slice(topic.length + 1).split(':').map(Number);
-    ends[partition] = offset;
-  }
-  return Array.from(ends, (end) => end ?? 0);
 }
 
 /** The group in which `node dist/bin/catalog-dlq.js replay` commits what it re-published (REPLAY_GROUP of service/src/bin/catalog-dlq.ts). */
@@ -428,35 +341,6 @@ export async function waitForPipeline(cluster: Cluster, timeoutMs: number, log: 
   return checks;
 }
 
-/** A ready pod behind a Service (port-forward goes to a pod, as kubectl's does). */
-async function podOfService(cluster: Cluster, namespace: string, name: string): Promise<string> {
-  const service = await cluster.core.readNamespacedService({ name, namespace });
-  const selector = Object.entries(service.spec?.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
-  const ready = (await podsOf(cluster, namespace, selector)).find(isReady);
-  if (!ready?.metadata?.name) throw new Error(`no ready pod behind Service ${name}`);
-  return ready.metadata.name;
-}
-
-/** A port-forward to port 8000 of whichever service pod is ready when a connection opens. */
-export async function portForwardToService(cluster: Cluster, names: Names = DEFAULT_NAMES): Promise<{ url: string; close: () => Promise<void> }> {
-  await podOfService(cluster, names.namespace, names.service);
-  return portForward(cluster, names.namespace, () => podOfService(cluster, names.namespace, names.service), 8000);
-}
-
-/** A port-forward to port 8001 (/metrics, /readyz) of a ready consumer pod. */
-export async function portForwardToConsumer(cluster: Cluster, names: Names = DEFAULT_NAMES): Promise<{ url: string; close: () => Promise<void> }> {
-  await podOfService(cluster, names.namespace, names.consumer);
-  return portForward(cluster, names.namespace, () => podOfService(cluster, names.namespace, names.consumer), 8001);
-}
-
-export interface ConsumedRecord {
-  key: string;
-  partition: number;
-  offset: number;
-  headers: Record<string, string>;
-  value: string;
-}
-
 /**
  * Reads books.events from the beginning with kafka-console-consumer inside the broker pod
  * (the listener is cluster-internal), printing partition, offset, key, headers and value of
@@ -467,18 +351,4 @@ export async function consumeTopic(cluster: Cluster, timeoutMs: number, names: N
   const done = (err: string) => /TimeoutException|Processed a total/.test(err);
   const { out } = await execInBroker(cluster, names, consoleConsumerCommand(names.topic, timeoutMs), { done, timeoutMs: timeoutMs + 120_000 });
   return parseConsoleRecords(out);
-}
-
-/** `Partition:0<TAB>Offset:5<TAB>id:…,type:BookAdded<TAB>3<TAB>{…}`, the console consumer's lines with the properties of consoleConsumerCommand. */
-export function parseConsoleRecords(out: string): ConsumedRecord[] {
-  return out
-    .split('\n')
-    .filter((line) => line.startsWith('Partition:'))
-    .map((line) => {
-      const [partition, offset, headerText, key, ...value] = line.split('\t');
-      const headers = Object.fromEntries(
-        headerText === 'NO_HEADERS' ? [] : headerText.split(',').map((h) => [h.slice(0, h.indexOf(':')), h.slice(h.indexOf(':') + 1)]),
-      );
-      return { partition: Number(partition.slice('Partition:'.length)), offset: Number(offset.slice('Offset:'.length)), key, headers, value: value.join('\t') };
-    });
 }

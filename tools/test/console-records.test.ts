@@ -1,4 +1,4 @@
-import { parseConsoleRecords } from '../ops/pipeline';
+import { parseConsoleRecords } from '../ops/kafka-cli';
 
 describe('parseConsoleRecords', () => {
   it('reads partition, offset, headers, key and value of the console consumer lines, ignoring its log lines', () => {
