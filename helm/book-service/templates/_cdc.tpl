@@ -73,3 +73,8 @@ spec:
 {{- $doc := include "book-service.cdc.load" (dict "root" .root "file" .file) | fromYaml }}
 {{- default $doc.metadata.name $doc.spec.topicName }}
 {{- end }}
+
+{{/* Namespace of the Kafka and KafkaConnect clusters (cdc.namespace): the KafkaConnector and the KafkaTopics go there. */}}
+{{- define "book-service.cdcNamespace" -}}
+{{- default .Release.Namespace .Values.cdc.namespace }}
+{{- end }}
