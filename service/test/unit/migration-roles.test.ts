@@ -28,13 +28,13 @@ describe('roles the migrations grant to', () => {
   it('are bound in the lookup and quoted as identifiers in the GRANT, never pasted into SQL', async () => {
     const role = `app"; DROP TABLE books; --'`;
     const calls: Array<[string, Record<string, unknown> | undefined]> = [];
-    const query = (async (sql: string, replacements?: Record<string, unknown>) => {
-      calls.push([sql, replacements]);
+    const query = (async (sql: string, bind?: Record<string, unknown>) => {
+      calls.push([sql, bind]);
       return [{ '?column?': 1 }];
     }) as MigrationQuery;
     await grantIfRoleExists(query, role, 'GRANT SELECT ON books');
     expect(calls).toEqual([
-      ['SELECT 1 FROM pg_roles WHERE rolname = :role', { role }],
+      ['SELECT 1 FROM pg_roles WHERE rolname = $role', { role }],
       [`GRANT SELECT ON books TO "app""; DROP TABLE books; --'"`, undefined],
     ]);
   });

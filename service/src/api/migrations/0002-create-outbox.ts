@@ -57,7 +57,7 @@ async function ensurePublication(query: MigrationQuery, publication: string): Pr
     `SELECT p.puballtables AS "allTables",
             coalesce(array_agg(t.tablename::text ORDER BY t.tablename) FILTER (WHERE t.schemaname = current_schema()), '{}') AS tables
        FROM pg_publication p LEFT JOIN pg_publication_tables t ON t.pubname = p.pubname
-      WHERE p.pubname = :publication
+      WHERE p.pubname = $publication
       GROUP BY p.puballtables`,
     { publication },
   );
@@ -77,11 +77,11 @@ async function ensurePublication(query: MigrationQuery, publication: string): Pr
 async function ensureSlot(query: MigrationQuery, slot: string): Promise<void> {
   const [existing] = await query<{ slotType: string; plugin: string | null; database: string | null; current: string }>(
     `SELECT slot_type AS "slotType", plugin, database, current_database() AS current
-       FROM pg_replication_slots WHERE slot_name = :slot`,
+       FROM pg_replication_slots WHERE slot_name = $slot`,
     { slot },
   );
   if (!existing) {
-    await query(`SELECT pg_create_logical_replication_slot(:slot, 'pgoutput')`, { slot });
+    await query(`SELECT pg_create_logical_replication_slot($slot, 'pgoutput')`, { slot });
     return;
   }
   if (existing.slotType === 'logical' && existing.plugin === 'pgoutput' && existing.database === existing.current) return;
@@ -98,7 +98,7 @@ async function ensureSlot(query: MigrationQuery, slot: string): Promise<void> {
 }
 
 export async function down({ context: { query, settings } }: { context: MigrationContext }): Promise<void> {
-  await query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = :slot', { slot: settings.slot });
+  await query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $slot', { slot: settings.slot });
   await query(`DROP PUBLICATION IF EXISTS ${escapeIdentifier(settings.publication)}`);
   await query('DROP TABLE cdc_heartbeat');
   await query('DROP TABLE outbox');

@@ -9,8 +9,8 @@ export interface MigrationSettings {
   cdcRole: string;
 }
 
-/** Runs one SQL statement (named `:replacements`) in the migration's transaction, if any; returns the rows. */
-export type MigrationQuery = <T = Record<string, unknown>>(sql: string, replacements?: Record<string, unknown>) => Promise<T[]>;
+/** Runs one SQL statement (`$name` bind parameters) in the migration's transaction, if any; returns the rows. */
+export type MigrationQuery = <T = Record<string, unknown>>(sql: string, bind?: Record<string, unknown>) => Promise<T[]>;
 
 export interface MigrationContext<S = MigrationSettings> {
   sequelize: Sequelize;
@@ -43,8 +43,8 @@ export interface Migration<S = MigrationSettings> {
 
 /** `query` bound to a transaction (or none). */
 export function boundQuery(sequelize: Sequelize, transaction?: Transaction): MigrationQuery {
-  return async <T>(sql: string, replacements?: Record<string, unknown>) => {
-    const [rows] = await sequelize.query(sql, { replacements, transaction });
+  return async <T>(sql: string, bind?: Record<string, unknown>) => {
+    const [rows] = await sequelize.query(sql, { bind, transaction });
     return rows as T[];
   };
 }
@@ -55,6 +55,6 @@ export function boundQuery(sequelize: Sequelize, transaction?: Transaction): Mig
  * (any name PostgreSQL allows, quotes included); `grant` is the migration's own text.
  */
 export async function grantIfRoleExists(query: MigrationQuery, role: string, grant: string): Promise<void> {
-  const exists = await query('SELECT 1 FROM pg_roles WHERE rolname = :role', { role });
+  const exists = await query('SELECT 1 FROM pg_roles WHERE rolname = $role', { role });
   if (exists.length) await query(`${grant} TO ${escapeIdentifier(role)}`);
 }

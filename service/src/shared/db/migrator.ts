@@ -16,8 +16,8 @@ class MigrationTable extends SequelizeStorage {
   }
 
   async record(name: string, transaction?: Transaction): Promise<void> {
-    await this.db.query(`INSERT INTO "${TABLE}" ("${this.columnName}") VALUES (:name) ON CONFLICT DO NOTHING`, {
-      replacements: { name },
+    await this.db.query(`INSERT INTO "${TABLE}" ("${this.columnName}") VALUES ($name) ON CONFLICT DO NOTHING`, {
+      bind: { name },
       transaction,
     });
   }
