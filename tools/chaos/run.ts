@@ -98,8 +98,9 @@ export async function runChaos(stack: Stack, options: ChaosOptions): Promise<Cha
     await sleep(Math.max(o.tailMs, o.durationMs - (Date.now() - started)));
   } finally {
     clearInterval(progress);
+    await load.stop(); // also when a fault was not healed: a load left running keeps the process alive
   }
-  const ledger = await load.stop();
+  const ledger = load.ledger;
   o.log(`load stopped after ${elapsed().toFixed(0)} s: ${load.summary()}`);
 
   await healConnector(stack, o.log);
