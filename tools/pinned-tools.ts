@@ -8,7 +8,7 @@ import { join } from 'node:path';
  * (`go install`, no GitHub download) into a cache OUTSIDE the repository. The first
  * build takes a few minutes (helm is large); later runs find the binary and start at once.
  */
-export const TOOLS: Record<'helm' | 'actionlint' | 'registry', { module: string; version: string; ldflags: string[] }> = {
+export const TOOLS: Record<'helm' | 'actionlint' | 'kustomize' | 'registry', { module: string; version: string; ldflags: string[] }> = {
   helm: {
     module: 'helm.sh/helm/v3/cmd/helm',
     version: 'v3.22.0',
@@ -26,6 +26,12 @@ export const TOOLS: Record<'helm' | 'actionlint' | 'registry', { module: string;
   actionlint: {
     module: 'github.com/rhysd/actionlint/cmd/actionlint',
     version: 'v1.7.12',
+    ldflags: [],
+  },
+  // renders the production-shaped platform overlay (k8s/production) in the manifests suite
+  kustomize: {
+    module: 'sigs.k8s.io/kustomize/kustomize/v5',
+    version: 'v5.7.1',
     ldflags: [],
   },
   // distribution's registry: the private image registry of .ci/local-k8s-stage.sh

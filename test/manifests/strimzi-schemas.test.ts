@@ -22,7 +22,7 @@ function loadYamlDocuments(path: string): any[] {
 }
 
 const manifests: Array<{ file: string; doc: Manifest }> = readdirSync(strimziDir)
-  .filter((f) => f.endsWith('.yaml'))
+  .filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml') // the base of k8s/production
   .flatMap((file) => loadYamlDocuments(join(strimziDir, file)).map((doc) => ({ file, doc: doc as Manifest })));
 
 const strimziManifests = manifests.filter(({ doc }) => doc.apiVersion.startsWith('kafka.strimzi.io/'));

@@ -5,5 +5,6 @@ import { ensureKubernetesSchemas } from './kubernetes-schemas';
 export default async function globalSetup(): Promise<void> {
   ensureTool('helm');
   ensureTool('actionlint');
+  ensureTool('kustomize');
   ensureKubernetesSchemas();
 }

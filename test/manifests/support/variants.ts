@@ -26,6 +26,11 @@ export const VARIANTS: Record<string, RenderOptions> = {
   },
   /** What skaffold deploys on kind: role bootstrap, the CDC resources and the consumer. */
   kind: { values: [join(CHART_DIR, 'values-kind.yaml')], set: ['image.repository=book-service', 'image.tag=dev'] },
+  /** skaffold run -p production: the kind values plus values-production.yaml (docs/topology.md). */
+  'production topology': {
+    values: [join(CHART_DIR, 'values-kind.yaml'), join(CHART_DIR, 'values-production.yaml')],
+    set: ['image.repository=book-service', 'image.tag=dev'],
+  },
   /** A managed PostgreSQL with a private CA: verify-full, the CA bundle from a Secret, role bootstrap and consumer on. */
   'database TLS': {
     set: [
