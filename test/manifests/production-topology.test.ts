@@ -47,6 +47,7 @@ describe('the production-shaped platform (k8s/production)', () => {
     const pool = one(production, 'KafkaNodePool');
     expect(pool.spec.replicas).toBe(3);
     expect(pool.spec.roles.sort()).toEqual(['broker', 'controller']);
+    expect(pool.spec.resources.requests.cpu).toBe('100m'); // three of them fit one 2-core node
     const config = one(production, 'Kafka').spec.kafka.config;
     expect(config).toEqual({
       ...one(base, 'Kafka').spec.kafka.config,
@@ -61,6 +62,7 @@ describe('the production-shaped platform (k8s/production)', () => {
   it('runs two Connect workers whose internal topics have three replicas, the rest of the worker as in strimzi/', () => {
     const connect = one(production, 'KafkaConnect');
     expect(connect.spec.replicas).toBe(2);
+    expect(connect.spec.resources.requests.cpu).toBe('100m');
     expect(connect.spec.config).toEqual({
       ...one(base, 'KafkaConnect').spec.config,
       'config.storage.replication.factor': 3,
