@@ -14,9 +14,12 @@
 # running into the CI's own limit. On failure: nodes, pods, events, the Strimzi resources and every
 # pod's logs.
 # KIND_JOB_KEEP_CLUSTER=1 keeps the cluster at the end (it is deleted otherwise).
+# KIND_JOB_PROFILE=production deploys the production-shaped variant instead (docs/topology.md:
+# skaffold run -p production) and runs the cluster layer and status on it, without the dev loop.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cluster=books
+profile=${KIND_JOB_PROFILE:-}
 context=kind-$cluster
 export BOOKS_NAMESPACE=books
 
@@ -72,14 +75,19 @@ timing "kind create cluster"
 bash tools/ops/kind-preload.sh "$cluster"
 timing "preload of the images Skaffold does not build"
 
-timeout --kill-after=30s 20m skaffold run --status-check=true --kube-context "$context"
-timing "skaffold run"
+if [ -z "$profile" ]; then
+  timeout --kill-after=30s 20m skaffold run --status-check=true --kube-context "$context"
+  timing "skaffold run"
 
-timeout --kill-after=30s 15m npm run --silent test:dev-loop
-timing "npm run test:dev-loop"
+  timeout --kill-after=30s 15m npm run --silent test:dev-loop
+  timing "npm run test:dev-loop"
 
-timeout --kill-after=30s 20m skaffold run --status-check=true --kube-context "$context"
-timing "skaffold run after the dev session"
+  timeout --kill-after=30s 20m skaffold run --status-check=true --kube-context "$context"
+  timing "skaffold run after the dev session"
+else
+  timeout --kill-after=30s 25m skaffold run -p "$profile" --status-check=true --kube-context "$context"
+  timing "skaffold run -p $profile"
+fi
 
 timeout --kill-after=30s 50m npm run --silent test:cluster
 timing "npm run test:cluster"

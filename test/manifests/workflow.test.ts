@@ -57,9 +57,9 @@ describe('.github/workflows/ci.yaml', () => {
 
   it('gives every skaffold and npm step of the kind job a time limit, so a stuck step ends in diagnostics', () => {
     const script = readFileSync(join(REPO_ROOT, '.ci/kind-job.sh'), 'utf8');
-    const steps = script.split('\n').filter((line) => /^(timeout .*)?(skaffold run|npm run)/.test(line));
-    expect(steps.length).toBeGreaterThanOrEqual(5);
-    for (const line of steps) expect(line).toMatch(/^timeout --kill-after=\d+s \d+m /);
+    const steps = script.split('\n').filter((line) => /^\s*(timeout .*)?(skaffold run|npm run)/.test(line));
+    expect(steps.length).toBeGreaterThanOrEqual(6);
+    for (const line of steps) expect(line).toMatch(/^\s*timeout --kill-after=\d+s \d+m /);
   });
 
   it('installs kind v0.30.0 and a kubectl within one minor version of its node (Kubernetes 1.34)', () => {

@@ -14,10 +14,16 @@ if (skipReason?.startsWith('it deletes')) process.stderr.write(`\ncluster fault 
     steps = await runSteps('run-faults-on-cluster.ts', 25 * 60_000);
   }, 26 * 60_000);
 
-  it('deletes the Connect, broker and service pods under write load, waiting each time for the pipeline', () => {
+  it('deletes the Connect, broker, service and consumer pods under write load, waiting each time for the pipeline', () => {
     const { faults } = stepOf(steps, 'reconciliation');
-    expect(faults.map((f: any) => f.fault)).toEqual(['connect', 'broker', 'service', 'postgres']);
+    expect(faults.map((f: any) => f.fault)).toEqual(['connect', 'broker', 'service', 'consumer', 'postgres']);
     expect(stepOf(steps, 'load').writes).toBeGreaterThan(100);
+  });
+
+  it('moves the connector task to a surviving Connect worker within 30 s; with one worker there is none to move to', () => {
+    const connect = stepOf(steps, 'reconciliation').faults.find((f: any) => f.fault === 'connect');
+    if (connect.of > 1) expect(connect.taskMovedAfterMs).toBeLessThan(30_000);
+    else expect(connect.taskMovedAfterMs).toBeUndefined();
   });
 
   it('answers 503 while the PostgreSQL pod is replaced, then recovers', () => {

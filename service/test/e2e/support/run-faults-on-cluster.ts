@@ -4,7 +4,7 @@ import { Client } from 'pg';
 import { prng, WriteLoad } from '../../../../tools/chaos/load';
 import { failures, readDatabase, reconcile, scopeToRun, type TopicRecord } from '../../../../tools/chaos/reconcile';
 import { formatReconciliation } from '../../../../tools/chaos/report';
-import { connect, isReady, podsOf, portForward, type Cluster } from '../../../../tools/ops/kube';
+import { connect, exec, isReady, podsOf, portForward, type Cluster } from '../../../../tools/ops/kube';
 import { consumeTopic, DEFAULT_NAMES, waitForPipeline } from '../../../../tools/ops/pipeline';
 import { portForwardToService } from '../../../../tools/ops/port-forwards';
 import { pollUntil, waitFor, withTimeout } from '../../../../tools/stack/processes';
@@ -13,8 +13,9 @@ import { emit, runStepScript } from './step-script';
 
 /**
  * Faults on the deployed cluster, under a steady mixed write load through a port-forward to
- * the Service: the Connect pod, the broker pod and the service pod are deleted in turn, each
- * time waiting for the pipeline to be ready again; then the PostgreSQL pod, watching the
+ * the Service: the Connect pod (of several, the one running the task), the broker pod, the
+ * service pod and the consumer pod are deleted in turn, each time waiting for the pipeline to
+ * be ready again; then the PostgreSQL pod, watching the
  * service answer 503 and recover. The three ledgers (client, database, topic), scoped to this
  * run, are reconciled as the local chaos run does. Prints `E2E <json>` lines (see steps.ts).
  */
@@ -25,6 +26,7 @@ const POD_OF: Record<string, { namespace: string; selector: string }> = {
   connect: { namespace: PLATFORM_NAMESPACE, selector: `strimzi.io/cluster=${DEFAULT_NAMES.connect},strimzi.io/kind=KafkaConnect` },
   broker: { namespace: PLATFORM_NAMESPACE, selector: `strimzi.io/cluster=${DEFAULT_NAMES.kafka},strimzi.io/broker-role=true` },
   service: { namespace: NAMESPACE, selector: 'app.kubernetes.io/name=book-service,app.kubernetes.io/component=api' },
+  consumer: { namespace: NAMESPACE, selector: 'app.kubernetes.io/name=book-service,app.kubernetes.io/component=consumer' },
   postgres: { namespace: PLATFORM_NAMESPACE, selector: 'app.kubernetes.io/name=postgres' },
 };
 
@@ -59,12 +61,44 @@ async function readModelOfRun(url: string, eventIds: string[], addedBooks: numbe
   }
 }
 
-/** The deleted pod's replacement Ready (a new uid), then the whole pipeline (Strimzi's statuses lag behind pods). */
-async function readyAgain(cluster: Cluster, fault: string, oldUid: string): Promise<number> {
+/** The connector's tasks as Connect's REST API reports them, asked inside a Connect pod (Strimzi's NetworkPolicy admits only its operator on 8083). */
+async function connectorTasks(cluster: Cluster, pod: string): Promise<Array<{ state: string; worker_id: string }>> {
+  const container = (await cluster.core.readNamespacedPod({ name: pod, namespace: PLATFORM_NAMESPACE })).spec!.containers[0].name;
+  const url = `http://localhost:8083/connectors/${DEFAULT_NAMES.connector}/status`;
+  const { out } = await exec(cluster, PLATFORM_NAMESPACE, pod, container, ['curl', '-sf', url], { timeoutMs: 10_000 });
+  return (JSON.parse(out) as { tasks?: Array<{ state: string; worker_id: string }> }).tasks ?? [];
+}
+
+/** Connect's worker ids are `<pod>.<headless service>…:8083`: the pod running the task, if any. */
+const workerPod = (tasks: Array<{ worker_id: string }>) => tasks[0]?.worker_id.split('.')[0];
+
+/**
+ * With more than one Connect worker: from the deletion of `deleted` until another worker
+ * reports the task RUNNING (Connect's own REST API, not Strimzi's status, which lags by a
+ * reconciliation); undefined with one worker, whose task waits for the replacement pod.
+ */
+async function taskMovedAfterMs(cluster: Cluster, deleted: string, deletedAt: number): Promise<number | undefined> {
+  const survivors = (await podsOf(cluster, POD_OF.connect.namespace, POD_OF.connect.selector)).filter(isReady).map((p) => p.metadata!.name!).filter((n) => n !== deleted);
+  if (survivors.length === 0) return undefined;
+  let last = '';
+  await waitFor(`the connector task to run on a worker other than ${deleted}`, 300_000, async () => {
+    const tasks = await connectorTasks(cluster, survivors[0]).catch((e: unknown) => (last = String(e), []));
+    if (tasks.length) last = JSON.stringify(tasks);
+    return tasks.length > 0 && tasks.every((t) => t.state === 'RUNNING' && workerPod([t]) !== deleted);
+  }, { intervalMs: 250, detail: () => `last answer ${last}` });
+  return Date.now() - deletedAt;
+}
+
+/**
+ * The deleted pod's replacement Ready (a new uid) and as many pods Ready as before (`of`),
+ * then the whole pipeline (Strimzi's statuses lag behind pods): back to full strength, which
+ * with replicas is later than serving again.
+ */
+async function readyAgain(cluster: Cluster, fault: string, oldUid: string, of = 1): Promise<number> {
   const t = Date.now();
-  await waitFor(`a new ${fault} pod to be Ready`, 600_000, async () => {
-    const pods = await podsOf(cluster, POD_OF[fault].namespace, POD_OF[fault].selector);
-    return pods.some((p) => p.metadata?.uid !== oldUid && isReady(p));
+  await waitFor(`a new ${fault} pod to be Ready, ${of} in all`, 600_000, async () => {
+    const ready = (await podsOf(cluster, POD_OF[fault].namespace, POD_OF[fault].selector)).filter(isReady);
+    return ready.length >= of && ready.some((p) => p.metadata?.uid !== oldUid);
   }, 1_000);
   const checks = await waitForPipeline(cluster, 600_000, () => undefined);
   if (!checks.every((c) => c.ok)) throw new Error(`after deleting the ${fault} pod the pipeline did not become ready: ${JSON.stringify(checks.filter((c) => !c.ok))}`);
@@ -91,27 +125,33 @@ async function main(): Promise<void> {
   }).start();
   log(`load started: run ${runId}, seed ${seed}`);
   const random = prng(seed);
-  const faults: Array<{ fault: string; pod: string; atSeconds: number; readyAfterMs: number }> = [];
+  const faults: Array<{ fault: string; pod: string; of?: number; atSeconds: number; readyAfterMs: number; taskMovedAfterMs?: number }> = [];
   const gap = () => sleep(5_000 + random() * 10_000);
-  const deletePod = async (fault: string): Promise<{ pod: string; uid: string }> => {
+  const deletePod = async (fault: string): Promise<{ pod: string; uid: string; at: number; of: number }> => {
     const { namespace, selector } = POD_OF[fault];
-    const [first] = await podsOf(cluster, namespace, selector);
-    if (!first?.metadata?.name) throw new Error(`no ${fault} pod (${namespace}, ${selector})`);
-    const pod = first.metadata.name;
-    const uid = first.metadata.uid!;
+    const pods = await podsOf(cluster, namespace, selector);
+    // Of several Connect workers, the one running the task: deleting an idle one proves nothing.
+    const active = fault === 'connect' && pods.length > 1 ? workerPod(await connectorTasks(cluster, pods[0].metadata!.name!)) : undefined;
+    const target = pods.find((p) => p.metadata?.name === active) ?? pods[0];
+    if (!target?.metadata?.name) throw new Error(`no ${fault} pod (${namespace}, ${selector})`);
+    const pod = target.metadata.name;
+    const uid = target.metadata.uid!;
+    const at = Date.now();
     await cluster.core.deleteNamespacedPod({ namespace, name: pod });
-    log(`${fault}: deleted pod ${pod} (${load.summary()})`);
-    return { pod, uid };
+    log(`${fault}: deleted pod ${pod}${active ? ' (the worker running the task)' : ''} (${load.summary()})`);
+    return { pod, uid, at, of: pods.length };
   };
   let outage: { statuses: Record<string, number>; recoveredAfterMs: number } | undefined;
   try {
-    for (const fault of ['connect', 'broker', 'service']) {
+    for (const fault of ['connect', 'broker', 'service', 'consumer']) {
       await gap();
       const atSeconds = (Date.now() - started) / 1000;
-      const { pod, uid } = await deletePod(fault);
-      const readyAfterMs = await readyAgain(cluster, fault, uid);
+      const { pod, uid, at, of } = await deletePod(fault);
+      const movedAfterMs = fault === 'connect' ? await taskMovedAfterMs(cluster, pod, at) : undefined;
+      if (movedAfterMs !== undefined) log(`${fault}: the task RUNNING on another worker after ${movedAfterMs} ms`);
+      const readyAfterMs = await readyAgain(cluster, fault, uid, of);
       log(`${fault}: pipeline ready again after ${readyAfterMs} ms`);
-      faults.push({ fault, pod, atSeconds, readyAfterMs });
+      faults.push({ fault, pod, of, atSeconds, readyAfterMs, ...(movedAfterMs === undefined ? {} : { taskMovedAfterMs: movedAfterMs }) });
     }
 
     await gap();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { connect, exec, mergePatchCustom, scaleStatefulSet, type Cluster } from '../../../../tools/ops/kube';
 import { consumeTopic, DEFAULT_NAMES, waitForPipeline, type Check } from '../../../../tools/ops/pipeline';
-import { portForwardToConsumer, portForwardToService } from '../../../../tools/ops/port-forwards';
+import { getFromEveryPod, portForwardToConsumer, portForwardToService } from '../../../../tools/ops/port-forwards';
 import { pollUntil } from '../../../../tools/stack/processes';
 import { helm, NAMESPACE, PLATFORM_NAMESPACE, RELEASE, status, statusUntil } from './cluster-tools';
 import { emit, runStepScript } from './step-script';
@@ -29,12 +29,15 @@ async function brokerRestarts(cluster: Cluster): Promise<number> {
   return pods.items.flatMap((p) => p.status?.containerStatuses ?? []).reduce((n, c) => n + c.restartCount, 0);
 }
 
-/** catalog_events_processed_total by type, from the consumer's /metrics. */
-async function processedByType(url: string): Promise<Record<string, number>> {
-  const text = await (await get(`${url}/metrics`)).text();
-  return Object.fromEntries(
-    [...text.matchAll(/^catalog_events_processed_total\{type="(\w+)"\} (\S+)$/gm)].map((m) => [m[1], Number(m[2])]),
-  );
+/** catalog_events_processed_total by type, summed over the consumer pods (each counts the partitions it was given). */
+async function processedByType(cluster: Cluster): Promise<Record<string, number>> {
+  const totals: Record<string, number> = {};
+  for (const { body } of await getFromEveryPod(cluster, DEFAULT_NAMES.namespace, DEFAULT_NAMES.consumer, 8001, 'metrics')) {
+    for (const [, type, value] of body.matchAll(/^catalog_events_processed_total\{type="(\w+)"\} (\S+)$/gm)) {
+      totals[type] = (totals[type] ?? 0) + Number(value);
+    }
+  }
+  return totals;
 }
 
 /** The read model of one book, by psql in the PostgreSQL pod as the superuser (the password stays in the pod). */
@@ -53,7 +56,7 @@ async function throughTheService(cluster: Cluster): Promise<void> {
   const consumer = await portForwardToConsumer(cluster);
   try {
     emit('consumer-readyz', { status: await statusOf(`${consumer.url}/readyz`) });
-    const processedBefore = await processedByType(consumer.url);
+    const processedBefore = await processedByType(cluster);
     emit('readyz', { status: await statusOf(`${forward.url}/readyz`) });
 
     const page = await get(`${forward.url}/docs`);
@@ -91,7 +94,7 @@ async function throughTheService(cluster: Cluster): Promise<void> {
     let processedAfter = processedBefore;
     let model = await readModel(cluster, Number(body.id));
     await pollUntil(Number(process.env.E2E_EVENT_TIMEOUT_MS || 180_000), async () => {
-      processedAfter = await processedByType(consumer.url);
+      processedAfter = await processedByType(cluster);
       model = await readModel(cluster, Number(body.id));
       const grew = (type: string) => (processedAfter[type] ?? 0) > (processedBefore[type] ?? 0);
       return model.inbox.length >= 2 && grew('BookAdded') && grew('BookDeleted');
