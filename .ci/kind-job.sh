@@ -89,6 +89,15 @@ else
   timing "skaffold run -p $profile"
 fi
 
+# The cluster layer's rolling upgrade (helm upgrade under load) moves the release to a second tag of
+# the image it runs: tag it and load it into the node, as Skaffold loads its own builds.
+image=$(kubectl --context "$context" -n books get deployment book-service -o jsonpath='{.spec.template.spec.containers[0].image}')
+image=${image%%@*}
+export E2E_UPGRADE_IMAGE=${image%:*}:e2e-upgrade
+docker tag "$image" "$E2E_UPGRADE_IMAGE"
+kind load docker-image "$E2E_UPGRADE_IMAGE" --name "$cluster"
+timing "a second tag of the service image, for the rolling upgrade"
+
 timeout --kill-after=30s 50m npm run --silent test:cluster
 timing "npm run test:cluster"
 

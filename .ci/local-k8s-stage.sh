@@ -90,7 +90,9 @@ curl -fsS "http://$registry_address/v2/" >/dev/null || { cat "$work/registry.log
 tag=$(git rev-parse --short=12 HEAD)
 docker build -q -t "$registry_address/book-service:$tag" -f service/Dockerfile . >/dev/null 2>"$work/build.log" || { cat "$work/build.log"; exit 1; }
 docker build -q -t "$registry_address/book-connect:$tag" strimzi/connect >/dev/null 2>"$work/build.log" || { cat "$work/build.log"; exit 1; }
-pushed=("$registry_address/book-service:$tag" "$registry_address/book-connect:$tag")
+# A second tag of the service image: the cluster layer's rolling upgrade (helm upgrade under load) moves to it.
+docker tag "$registry_address/book-service:$tag" "$registry_address/book-service:$tag-upgrade"
+pushed=("$registry_address/book-service:$tag" "$registry_address/book-service:$tag-upgrade" "$registry_address/book-connect:$tag")
 for image in $(bash tools/ops/platform-images.sh); do
   case $image in
     */*) target=$registry_address/${image#*/} ;;  # quay.io/strimzi/kafka:… -> <registry>/strimzi/kafka:…
@@ -140,7 +142,7 @@ kubectl -n "$app" get pods
 echo "what $platform would say to restricted (Strimzi's pods meet baseline), asked with a server-side dry run:"
 kubectl label --dry-run=server --overwrite namespace "$platform" pod-security.kubernetes.io/enforce=restricted 2>&1 | head -6 | sed 's/^/  /'
 
-export BOOKS_NAMESPACE=$app CDC_NAMESPACE=$platform BOOK_SERVICE_RELEASE=$release
+export BOOKS_NAMESPACE=$app CDC_NAMESPACE=$platform BOOK_SERVICE_RELEASE=$release E2E_UPGRADE_IMAGE=$registry_address/book-service:$tag-upgrade
 timeout --kill-after=30s 50m npm run --silent test:cluster
 timing "npm run test:cluster"
 timeout --kill-after=30s 5m npm run --silent status

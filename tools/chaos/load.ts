@@ -40,6 +40,8 @@ export interface InvalidRequest {
   bookId?: number;
   status?: number;
   outcome: 'rejected' | 'unknown' | 'wrongly-accepted';
+  /** For unknown outcomes: what the client saw. */
+  detail?: string;
 }
 
 export interface LoadOptions {
@@ -125,10 +127,11 @@ export class WriteLoad {
     }, { intervalMs: 50, detail: () => this.summary() });
   }
 
-  /** Writes the client could not confirm and valid requests rejected: none when nothing was broken meanwhile. */
+  /** Failed requests: those without an answer the client can trust (writes and invalid ones), and valid requests rejected. None when nothing was broken meanwhile. */
   failures(): string[] {
     return [
       ...this.ledger.writes.filter((w) => w.outcome === 'unknown').map((w) => `${w.type} ${w.title ?? w.bookId}: ${w.detail}`),
+      ...this.ledger.invalid.filter((r) => r.outcome === 'unknown').map((r) => `invalid request (${r.kind}): ${r.detail}`),
       ...this.ledger.wronglyRejected,
     ];
   }
@@ -205,7 +208,7 @@ export class WriteLoad {
     const [kind, request, extra] = kinds[Math.floor(random() * kinds.length)];
     const a = await request();
     const outcome = a.unknown ? 'unknown' : a.status! >= 400 && a.status! < 500 ? 'rejected' : 'wrongly-accepted';
-    this.ledger.invalid.push({ kind, ...extra, status: a.status, outcome });
+    this.ledger.invalid.push({ kind, ...extra, status: a.status, outcome, ...(a.unknown ? { detail: a.unknown } : {}) });
     return !!a.unknown;
   }
 }

@@ -138,6 +138,20 @@ export async function portForward(cluster: Cluster, namespace: string, pod: () =
   };
 }
 
+/**
+ * GET `path` from `port` of one pod through the API server's pod proxy (as the kubelet's probes
+ * reach it, whichever node the pod is on): its status and body. An HTTP error is an answer, not
+ * a throw; no answer within `timeoutMs` (or none at all) is status 0.
+ */
+export async function getFromPod(cluster: Cluster, namespace: string, pod: string, port: number, path: string, timeoutMs = 10_000): Promise<{ status: number; body: string }> {
+  try {
+    const body = await withTimeout(`${pod}:${port}/${path}`, cluster.core.connectGetNamespacedPodProxyWithPath({ name: `${pod}:${port}`, namespace, path }), timeoutMs);
+    return { status: 200, body: String(body) };
+  } catch (error: any) {
+    return { status: typeof error?.code === 'number' ? error.code : 0, body: String(error?.body ?? error?.message ?? error) };
+  }
+}
+
 /** A JSON merge patch (RFC 7386: a null removes a field) of a custom resource. */
 export async function mergePatchCustom(
   cluster: Cluster,

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type * as K8s from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import { pollUntil } from '../stack/processes';
-import { exec, podsOf, type Cluster, type ExecOptions } from './kube';
+import { exec, getFromPod, podsOf, type Cluster, type ExecOptions } from './kube';
 import { deadLetterTopicResource, kafkaConnectorResource, kafkaConnectResource, kafkaResource, kafkaTopicResource } from '../stack/strimzi-resources';
 import { brokerToolCommand, consoleConsumerCommand, ConsumedRecord, parseConsoleRecords, parseConsumerGroupLag, parseEndOffsets, parseTopicDescription, PartitionLag, TopicDescription } from './kafka-cli';
 
@@ -60,7 +60,8 @@ export function checkMark(check: Check): string {
   return !check.ok ? 'FAIL' : check.warn ? 'WARN' : 'ok  ';
 }
 
-const STRIMZI = { group: 'kafka.strimzi.io', version: 'v1' };
+/** The API group and version of Strimzi's custom resources (1.x). */
+export const STRIMZI = { group: 'kafka.strimzi.io', version: 'v1' };
 
 async function strimzi(cluster: Cluster, namespace: string, plural: string, name: string): Promise<any | undefined> {
   try {
@@ -181,12 +182,10 @@ async function unreadyReasons(cluster: Cluster, namespace: string, deployment: K
   const reasons: string[] = [];
   for (const pod of pods.items.filter((p) => p.status?.phase === 'Running').slice(0, 3)) {
     const name = pod.metadata!.name!;
-    try {
-      await cluster.core.connectGetNamespacedPodProxyWithPath({ name: `${name}:${port}`, namespace, path: 'readyz' });
-    } catch (error: any) {
-      const body = String(error?.body ?? error?.message ?? error);
-      const status = /"status"\s*:\s*"([^"]+)"/.exec(body)?.[1] ?? body.split('\n')[0].slice(0, 120);
-      reasons.push(`${name}: /readyz ${error?.code ?? 'failed'} ${status}`);
+    const answer = await getFromPod(cluster, namespace, name, port, 'readyz');
+    if (answer.status !== 200) {
+      const status = /"status"\s*:\s*"([^"]+)"/.exec(answer.body)?.[1] ?? answer.body.split('\n')[0].slice(0, 120);
+      reasons.push(`${name}: /readyz ${answer.status || 'failed'} ${status}`);
     }
   }
   if (pods.items.length === 0) reasons.push('no pods');

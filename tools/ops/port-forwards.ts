@@ -1,4 +1,4 @@
-import { isReady, podsOf, portForward, type Cluster } from './kube';
+import { getFromPod, isReady, podsOf, portForward, type Cluster } from './kube';
 import { DEFAULT_NAMES, type Names } from './pipeline';
 
 /** The ready pods behind a Service, by name. */
@@ -22,20 +22,15 @@ async function podOfService(cluster: Cluster, namespace: string, name: string): 
 export async function getFromEveryPod(cluster: Cluster, namespace: string, service: string, port: number, path: string): Promise<Array<{ pod: string; body: string }>> {
   const pods = await readyPodsOfService(cluster, namespace, service);
   if (pods.length === 0) throw new Error(`no ready pod behind Service ${service}`);
-  return Promise.all(pods.map(async (pod) => ({
-    pod,
-    body: String(await cluster.core.connectGetNamespacedPodProxyWithPath({ name: `${pod}:${port}`, namespace, path })),
-  })));
+  return Promise.all(pods.map(async (pod) => {
+    const answer = await getFromPod(cluster, namespace, pod, port, path);
+    if (answer.status !== 200) throw new Error(`GET ${path} of pod ${pod}: ${answer.status || 'no answer'} ${answer.body.slice(0, 200)}`);
+    return { pod, body: answer.body };
+  }));
 }
 
 /** A port-forward to port 8000 of whichever service pod is ready when a connection opens. */
 export async function portForwardToService(cluster: Cluster, names: Names = DEFAULT_NAMES): Promise<{ url: string; close: () => Promise<void> }> {
   await podOfService(cluster, names.namespace, names.service);
   return portForward(cluster, names.namespace, () => podOfService(cluster, names.namespace, names.service), 8000);
-}
-
-/** A port-forward to port 8001 (/metrics, /readyz) of a ready consumer pod. */
-export async function portForwardToConsumer(cluster: Cluster, names: Names = DEFAULT_NAMES): Promise<{ url: string; close: () => Promise<void> }> {
-  await podOfService(cluster, names.namespace, names.consumer);
-  return portForward(cluster, names.namespace, () => podOfService(cluster, names.namespace, names.consumer), 8001);
 }

@@ -13,7 +13,7 @@ import { runsHousekeeping } from './workers';
 export interface RunningService {
   server: Server;
   port: number;
-  /** Readiness 503 → wait for load balancers → close the server (in-flight requests finish) → close the pool. */
+  /** Readiness 503 and `Connection: close` → wait for load balancers → close the server (in-flight requests finish) → close the pool. */
   shutdown(): Promise<void>;
 }
 
@@ -39,6 +39,10 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const shutdown = () =>
     (closing ??= (async () => {
       lifecycle.draining = true;
+      // From now on every response closes its connection: a client's keep-alive socket is retired
+      // right after an answer, never by the close below while a request is on its way, and the
+      // client's next connection goes to a pod that is still ready.
+      server.prependListener('request', (_request, response) => response.setHeader('Connection', 'close'));
       logger.info({ drainSeconds: config.shutdownDrainSeconds }, 'draining: readiness now fails');
       await new Promise((r) => setTimeout(r, config.shutdownDrainSeconds * 1000));
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

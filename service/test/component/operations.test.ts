@@ -120,7 +120,7 @@ describe('the HTTP edge', () => {
 });
 
 describe('graceful shutdown', () => {
-  it('fails readiness while draining, finishes in-flight requests, then closes', async () => {
+  it('fails readiness while draining, still serves but closes each connection after its answer, finishes in-flight requests, then closes', async () => {
     const own = await startTestService(env.db, { env: { SHUTDOWN_DRAIN_SECONDS: '1' } });
     // A slow in-flight request: the DELETE waits on a row lock held by the test.
     const book = await json(await own.postJson('/books', { title: 'Locked', author: 'L', price: 1 }));
@@ -133,6 +133,10 @@ describe('graceful shutdown', () => {
     const ready = await own.request('/readyz');
     expect(ready.status).toBe(503);
     expect(await json(ready)).toEqual({ status: 'draining' });
+    // Served while draining, and told to close the connection, so the client reconnects elsewhere.
+    const served = await own.request('/healthz');
+    expect(served.status).toBe(200);
+    expect(served.headers.get('connection')).toBe('close');
     await env.db.admin.query('COMMIT');
     expect((await inFlight).status).toBe(204);
     await stopped;

@@ -11,13 +11,19 @@ if (skipReason?.startsWith('it deletes')) process.stderr.write(`\ncluster fault 
   let steps = new Map<string, Step>();
 
   beforeAll(async () => {
-    steps = await runSteps('run-faults-on-cluster.ts', 25 * 60_000);
-  }, 26 * 60_000);
+    steps = await runSteps('run-faults-on-cluster.ts', 40 * 60_000);
+  }, 41 * 60_000);
 
-  it('deletes the Connect, broker, service and consumer pods under write load, waiting each time for the pipeline', () => {
+  it('deletes the Connect, broker, service and consumer pods (then Connect and a broker at once), upgrades the release and rolls the brokers under write load', () => {
     const { faults } = stepOf(steps, 'reconciliation');
-    expect(faults.map((f: any) => f.fault)).toEqual(['connect', 'broker', 'service', 'consumer', 'postgres']);
+    expect(faults.map((f: any) => f.fault)).toEqual(['connect', 'broker', 'service', 'consumer', 'connect+broker', 'upgrade', 'broker-roll', 'postgres']);
     expect(stepOf(steps, 'load').writes).toBeGreaterThan(100);
+  });
+
+  it('fails no request while Kafka nodes or Connect go, while the release is upgraded, and (with two or more pods) while a service pod goes', () => {
+    const failed = Object.fromEntries(stepOf(steps, 'reconciliation').faults.map((f: any) => [f.fault, f.failedRequests]));
+    const service = stepOf(steps, 'reconciliation').faults.find((f: any) => f.fault === 'service');
+    expect(failed).toMatchObject({ connect: 0, broker: 0, consumer: 0, 'connect+broker': 0, upgrade: 0, 'broker-roll': 0, ...(service.of > 1 ? { service: 0 } : {}) });
   });
 
   it('moves the connector task to a surviving Connect worker within 30 s; with one worker there is none to move to', () => {

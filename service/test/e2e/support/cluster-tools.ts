@@ -1,5 +1,6 @@
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { helmBinary } from '../../../../tools/ops/helm';
 import { DEFAULT_NAMES } from '../../../../tools/ops/pipeline';
 import { waitFor } from '../../../../tools/stack/processes';
@@ -27,6 +28,16 @@ export function run(cmd: string, args: string[], timeoutMs = 300_000): Ran {
 
 export function helm(...args: string[]): Ran {
   return run(helmBinary(), args, 600_000);
+}
+
+/** helm without blocking this process: a write load runs beside it (the rolling upgrade of the fault run). */
+export async function helmInBackground(...args: string[]): Promise<Ran> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(helmBinary(), args, { cwd: REPO_ROOT, timeout: 900_000, maxBuffer: 64 * 1024 * 1024 });
+    return { code: 0, output: `${stdout}${stderr}` };
+  } catch (error: any) {
+    return { code: typeof error.code === 'number' ? error.code : -1, output: `${error.stdout ?? ''}${error.stderr ?? ''}${error.message}` };
+  }
 }
 
 /** `npm run status`, exactly as a user runs it. */

@@ -1,22 +1,27 @@
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type * as K8s from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { prng, WriteLoad } from '../../../../tools/chaos/load';
 import { failures, readDatabase, reconcile, scopeToRun, type TopicRecord } from '../../../../tools/chaos/reconcile';
 import { formatReconciliation } from '../../../../tools/chaos/report';
-import { connect, exec, isReady, podsOf, portForward, type Cluster } from '../../../../tools/ops/kube';
-import { consumeTopic, DEFAULT_NAMES, waitForPipeline } from '../../../../tools/ops/pipeline';
+import { connect, exec, getFromPod, isReady, mergePatchCustom, podsOf, portForward, type Cluster } from '../../../../tools/ops/kube';
+import { consumeTopic, DEFAULT_NAMES, STRIMZI, waitForPipeline } from '../../../../tools/ops/pipeline';
 import { portForwardToService } from '../../../../tools/ops/port-forwards';
-import { pollUntil, waitFor, withTimeout } from '../../../../tools/stack/processes';
-import { NAMESPACE, PLATFORM_NAMESPACE } from './cluster-tools';
+import { pollUntil, waitFor } from '../../../../tools/stack/processes';
+import { helmInBackground, NAMESPACE, PLATFORM_NAMESPACE, RELEASE, REPO_ROOT } from './cluster-tools';
 import { emit, runStepScript } from './step-script';
 
 /**
  * Faults on the deployed cluster, under a steady mixed write load through a port-forward to
- * the Service: the Connect pod (of several, the one running the task), the broker pod, the
- * service pod and the consumer pod are deleted in turn, each time waiting for the pipeline to
- * be ready again; then the PostgreSQL pod, watching the
- * service answer 503 and recover. The three ledgers (client, database, topic), scoped to this
+ * the Service (each connection to a pod that is Ready and not being deleted): the Connect pod
+ * (of several, the one running the task), a broker pod, a service pod and a consumer pod are
+ * deleted in turn, then a broker and the Connect worker at once, each time waiting for the
+ * pipeline to be ready again; then a rolling upgrade of the release (`helm upgrade`: a new image
+ * tag and a changed setting) and a Strimzi rolling update of the brokers (a changed broker
+ * config); last the PostgreSQL pod, watching the service answer 503 and recover. Requests that
+ * fail are counted per step. The ledgers (client, database, topic, read model), scoped to this
  * run, are reconciled as the local chaos run does. Prints `E2E <json>` lines (see steps.ts).
  */
 const started = Date.now();
@@ -63,14 +68,13 @@ async function readModelOfRun(url: string, eventIds: string[], addedBooks: numbe
 
 /** The connector's tasks as Connect's REST API reports them, asked inside a Connect pod (Strimzi's NetworkPolicy admits only its operator on 8083). */
 async function connectorTasks(cluster: Cluster, pod: string): Promise<Array<{ state: string; worker_id: string }>> {
-  const container = (await cluster.core.readNamespacedPod({ name: pod, namespace: PLATFORM_NAMESPACE })).spec!.containers[0].name;
   const url = `http://localhost:8083/connectors/${DEFAULT_NAMES.connector}/status`;
-  const { out } = await exec(cluster, PLATFORM_NAMESPACE, pod, container, ['curl', '-sf', url], { timeoutMs: 10_000 });
+  const { out } = await exec(cluster, PLATFORM_NAMESPACE, pod, `${DEFAULT_NAMES.connect}-connect`, ['curl', '-sf', url], { timeoutMs: 10_000 });
   return (JSON.parse(out) as { tasks?: Array<{ state: string; worker_id: string }> }).tasks ?? [];
 }
 
-/** Connect's worker ids are `<pod>.<headless service>…:8083`: the pod running the task, if any. */
-const workerPod = (tasks: Array<{ worker_id: string }>) => tasks[0]?.worker_id.split('.')[0];
+/** Connect's worker ids are `<pod>.<headless service>…:8083`: the pod of a worker. */
+const podOfWorker = (workerId: string) => workerId.split('.')[0];
 
 /**
  * With more than one Connect worker: from the deletion of `deleted` until another worker
@@ -84,7 +88,7 @@ async function taskMovedAfterMs(cluster: Cluster, deleted: string, deletedAt: nu
   await waitFor(`the connector task to run on a worker other than ${deleted}`, 300_000, async () => {
     const tasks = await connectorTasks(cluster, survivors[0]).catch((e: unknown) => (last = String(e), []));
     if (tasks.length) last = JSON.stringify(tasks);
-    return tasks.length > 0 && tasks.every((t) => t.state === 'RUNNING' && workerPod([t]) !== deleted);
+    return tasks.length > 0 && tasks.every((t) => t.state === 'RUNNING' && podOfWorker(t.worker_id) !== deleted);
   }, { intervalMs: 250, detail: () => `last answer ${last}` });
   return Date.now() - deletedAt;
 }
@@ -103,6 +107,59 @@ async function readyAgain(cluster: Cluster, fault: string, oldUid: string, of = 
   const checks = await waitForPipeline(cluster, 600_000, () => undefined);
   if (!checks.every((c) => c.ok)) throw new Error(`after deleting the ${fault} pod the pipeline did not become ready: ${JSON.stringify(checks.filter((c) => !c.ok))}`);
   return Date.now() - t;
+}
+
+/** Until every pod of `fault` there was before (`before`, uids) is gone and as many new ones are Ready: a rolling update has finished. */
+async function rolled(cluster: Cluster, fault: string, before: string[], timeoutMs: number): Promise<void> {
+  const { namespace, selector } = POD_OF[fault];
+  await waitFor(`every ${fault} pod replaced, ${before.length} Ready`, timeoutMs, async () => {
+    const pods = await podsOf(cluster, namespace, selector);
+    return pods.every((p) => !before.includes(p.metadata!.uid!)) && pods.filter(isReady).length >= before.length;
+  }, 2_000);
+}
+
+const uidsOf = async (cluster: Cluster, fault: string) => (await podsOf(cluster, POD_OF[fault].namespace, POD_OF[fault].selector)).map((p) => p.metadata!.uid!);
+
+/**
+ * `helm upgrade` of the release while the load runs: a new image tag (E2E_UPGRADE_IMAGE, which the
+ * CI stages load into the cluster; without it the tag stays and only the setting changes, which
+ * rolls the pods all the same) and a changed setting, the service's drain time. Returns what changed.
+ */
+async function upgradeRelease(cluster: Cluster): Promise<{ image?: string; setting: string }> {
+  const drain = (pod: K8s.V1Pod) => pod.spec!.containers[0].env?.find((e) => e.name === 'SHUTDOWN_DRAIN_SECONDS')?.value;
+  const [current] = (await podsOf(cluster, NAMESPACE, POD_OF.service.selector)).filter(isReady);
+  const setting = `config.shutdownDrainSeconds=${drain(current) === '6' ? 5 : 6}`;
+  const image = process.env.E2E_UPGRADE_IMAGE || undefined;
+  const args = ['upgrade', RELEASE, join(REPO_ROOT, 'helm/book-service'), '-n', NAMESPACE, '--reuse-values', '--set', setting, '--wait', '--timeout', '10m'];
+  if (image) {
+    const colon = image.lastIndexOf(':');
+    args.push('--set', `image.repository=${image.slice(0, colon)}`, '--set', `image.tag=${image.slice(colon + 1)}`);
+  } else log('upgrade: E2E_UPGRADE_IMAGE is not set, so the image tag stays; only a setting changes');
+  const before = await uidsOf(cluster, 'service');
+  const upgraded = await helmInBackground(...args);
+  if (upgraded.code !== 0) throw new Error(`helm upgrade failed (exit ${upgraded.code}): ${upgraded.output.slice(-2000)}`);
+  await rolled(cluster, 'service', before, 600_000);
+  for (const pod of (await podsOf(cluster, NAMESPACE, POD_OF.service.selector)).filter(isReady)) {
+    if (drain(pod) !== setting.split('=')[1] || (image && pod.spec!.containers[0].image !== image)) {
+      throw new Error(`after helm upgrade, pod ${pod.metadata!.name} runs ${pod.spec!.containers[0].image} with SHUTDOWN_DRAIN_SECONDS=${drain(pod)}`);
+    }
+  }
+  return { ...(image ? { image } : {}), setting };
+}
+
+/**
+ * A Strimzi rolling update of the Kafka nodes: a broker setting Kafka cannot change at run time
+ * (offsets.retention.minutes, read-only), so the operator restarts the nodes one at a time.
+ */
+async function rollBrokers(cluster: Cluster): Promise<{ setting: string }> {
+  const kafka = { ...STRIMZI, plural: 'kafkas', namespace: PLATFORM_NAMESPACE, name: DEFAULT_NAMES.kafka };
+  const { spec } = (await cluster.custom.getNamespacedCustomObject(kafka)) as { spec: { kafka: { config?: Record<string, unknown> } } };
+  const minutes = spec.kafka.config?.['offsets.retention.minutes'] === 10081 ? 10080 : 10081;
+  const before = await uidsOf(cluster, 'broker');
+  await mergePatchCustom(cluster, kafka, { spec: { kafka: { config: { 'offsets.retention.minutes': minutes } } } });
+  log(`broker-roll: offsets.retention.minutes=${minutes}; waiting for Strimzi to restart ${before.length} node(s)`);
+  await rolled(cluster, 'broker', before, 1_200_000);
+  return { setting: `offsets.retention.minutes=${minutes}` };
 }
 
 async function main(): Promise<void> {
@@ -125,13 +182,20 @@ async function main(): Promise<void> {
   }).start();
   log(`load started: run ${runId}, seed ${seed}`);
   const random = prng(seed);
-  const faults: Array<{ fault: string; pod: string; of?: number; atSeconds: number; readyAfterMs: number; taskMovedAfterMs?: number }> = [];
+  const faults: Array<{ fault: string; pod?: string; of?: number; atSeconds: number; readyAfterMs: number; taskMovedAfterMs?: number; failedRequests: number; change?: object }> = [];
+  /** The requests that failed from here on, logged as they are counted. */
+  const failedFrom = (mark: number, step: string) => {
+    const failed = load.failures().slice(mark);
+    for (const line of failed.slice(0, 20)) log(`${step}: failed request: ${line}`);
+    return failed.length;
+  };
   const gap = () => sleep(5_000 + random() * 10_000);
   const deletePod = async (fault: string): Promise<{ pod: string; uid: string; at: number; of: number }> => {
     const { namespace, selector } = POD_OF[fault];
     const pods = await podsOf(cluster, namespace, selector);
     // Of several Connect workers, the one running the task: deleting an idle one proves nothing.
-    const active = fault === 'connect' && pods.length > 1 ? workerPod(await connectorTasks(cluster, pods[0].metadata!.name!)) : undefined;
+    const [task] = fault === 'connect' && pods.length > 1 ? await connectorTasks(cluster, pods[0].metadata!.name!) : [];
+    const active = task && podOfWorker(task.worker_id);
     const target = pods.find((p) => p.metadata?.name === active) ?? pods[0];
     if (!target?.metadata?.name) throw new Error(`no ${fault} pod (${namespace}, ${selector})`);
     const pod = target.metadata.name;
@@ -143,15 +207,39 @@ async function main(): Promise<void> {
   };
   let outage: { statuses: Record<string, number>; recoveredAfterMs: number } | undefined;
   try {
-    for (const fault of ['connect', 'broker', 'service', 'consumer']) {
+    // One at a time, then the Connect worker running the task and a Kafka node together.
+    for (const fault of ['connect', 'broker', 'service', 'consumer', 'connect+broker']) {
       await gap();
       const atSeconds = (Date.now() - started) / 1000;
-      const { pod, uid, at, of } = await deletePod(fault);
-      const movedAfterMs = fault === 'connect' ? await taskMovedAfterMs(cluster, pod, at) : undefined;
+      const mark = load.failures().length;
+      const deleted = [];
+      for (const one of fault.split('+')) deleted.push({ one, ...(await deletePod(one)) });
+      const connect = deleted.find((d) => d.one === 'connect');
+      const movedAfterMs = connect ? await taskMovedAfterMs(cluster, connect.pod, connect.at) : undefined;
       if (movedAfterMs !== undefined) log(`${fault}: the task RUNNING on another worker after ${movedAfterMs} ms`);
-      const readyAfterMs = await readyAgain(cluster, fault, uid, of);
-      log(`${fault}: pipeline ready again after ${readyAfterMs} ms`);
-      faults.push({ fault, pod, of, atSeconds, readyAfterMs, ...(movedAfterMs === undefined ? {} : { taskMovedAfterMs: movedAfterMs }) });
+      for (const { one, uid, of } of deleted) await readyAgain(cluster, one, uid, of);
+      const readyAfterMs = Date.now() - deleted[0].at;
+      const failedRequests = failedFrom(mark, fault);
+      log(`${fault}: pipeline ready again after ${readyAfterMs} ms; ${failedRequests} failed requests`);
+      faults.push({
+        fault, pod: deleted.map((d) => d.pod).join('+'), of: Math.max(...deleted.map((d) => d.of)), atSeconds, readyAfterMs, failedRequests,
+        ...(movedAfterMs === undefined ? {} : { taskMovedAfterMs: movedAfterMs }),
+      });
+    }
+
+    // Rolling changes, as operators make them: the release upgraded, the brokers rolled by Strimzi.
+    for (const [step, change] of [['upgrade', upgradeRelease], ['broker-roll', rollBrokers]] as const) {
+      await gap();
+      const atSeconds = (Date.now() - started) / 1000;
+      const mark = load.failures().length;
+      const t = Date.now();
+      const changed = await change(cluster);
+      const checks = await waitForPipeline(cluster, 600_000, () => undefined);
+      if (!checks.every((c) => c.ok)) throw new Error(`after ${step} the pipeline did not become ready: ${JSON.stringify(checks.filter((c) => !c.ok))}`);
+      const readyAfterMs = Date.now() - t;
+      const failedRequests = failedFrom(mark, step);
+      log(`${step}: ${JSON.stringify(changed)}; pipeline ready after ${readyAfterMs} ms; ${failedRequests} failed requests`);
+      faults.push({ fault: step, atSeconds, readyAfterMs, failedRequests, change: changed });
     }
 
     await gap();
@@ -162,11 +250,8 @@ async function main(): Promise<void> {
     // seconds, so a forward to ready pods may only ever see connections refused and then 200.
     const servicePods = (await podsOf(cluster, NAMESPACE, POD_OF.service.selector)).filter(isReady).map((p) => p.metadata!.name!);
     if (servicePods.length === 0) throw new Error('no ready service pod before the PostgreSQL fault');
-    const readyz = (name: string) =>
-      withTimeout('/readyz', cluster.core.connectGetNamespacedPodProxyWithPath({ name: `${name}:8000`, namespace: NAMESPACE, path: 'readyz' }), 3_000).then(
-        () => 200,
-        (error: { code?: number }) => (typeof error?.code === 'number' ? error.code : 0),
-      );
+    const readyz = async (name: string) => (await getFromPod(cluster, NAMESPACE, name, 8000, 'readyz', 3_000)).status;
+    const mark = load.failures().length;
     const { pod, uid } = await deletePod('postgres');
     const statuses: Record<string, number> = {};
     const t = Date.now();
@@ -177,13 +262,13 @@ async function main(): Promise<void> {
     }, { intervalMs: 100, detail: () => `/readyz answers so far ${JSON.stringify(statuses)}` });
     outage = { statuses, recoveredAfterMs: Date.now() - t };
     const readyAfterMs = await readyAgain(cluster, 'postgres', uid);
-    faults.push({ fault: 'postgres', pod, atSeconds, readyAfterMs });
+    faults.push({ fault: 'postgres', pod, atSeconds, readyAfterMs, failedRequests: failedFrom(mark, 'postgres') });
     log(`postgres: /readyz ${JSON.stringify(statuses)}, pipeline ready again after ${readyAfterMs} ms`);
     await sleep(10_000);
   } finally {
     const ledger = await load.stop();
     await service.close();
-    emit('load', { requests: ledger.requests, writes: ledger.writes.length });
+    emit('load', { requests: ledger.requests, writes: ledger.writes.length, failed: load.failures().length });
     log(`load stopped: ${load.summary()}`);
 
     const postgresPod = async () => (await podsOf(cluster, PLATFORM_NAMESPACE, POD_OF.postgres.selector))[0]?.metadata?.name ?? 'postgres-0';

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { connect, exec, mergePatchCustom, scaleStatefulSet, type Cluster } from '../../../../tools/ops/kube';
-import { consumeTopic, DEFAULT_NAMES, waitForPipeline, type Check } from '../../../../tools/ops/pipeline';
-import { getFromEveryPod, portForwardToConsumer, portForwardToService } from '../../../../tools/ops/port-forwards';
+import { consumeTopic, DEFAULT_NAMES, STRIMZI, waitForPipeline, type Check } from '../../../../tools/ops/pipeline';
+import { getFromEveryPod, portForwardToService } from '../../../../tools/ops/port-forwards';
 import { pollUntil } from '../../../../tools/stack/processes';
 import { helm, NAMESPACE, PLATFORM_NAMESPACE, RELEASE, status, statusUntil } from './cluster-tools';
 import { emit, runStepScript } from './step-script';
@@ -53,9 +53,12 @@ async function readModel(cluster: Cluster, bookId: number): Promise<{ inbox: Arr
 
 async function throughTheService(cluster: Cluster): Promise<void> {
   const forward = await portForwardToService(cluster);
-  const consumer = await portForwardToConsumer(cluster);
   try {
-    emit('consumer-readyz', { status: await statusOf(`${consumer.url}/readyz`) });
+    // Every consumer pod's own /readyz: 200 from each, or the first refusal.
+    emit('consumer-readyz', await getFromEveryPod(cluster, DEFAULT_NAMES.namespace, DEFAULT_NAMES.consumer, 8001, 'readyz').then(
+      (pods) => ({ status: 200, pods: pods.length }),
+      (error: Error) => ({ status: 0, error: error.message }),
+    ));
     const processedBefore = await processedByType(cluster);
     emit('readyz', { status: await statusOf(`${forward.url}/readyz`) });
 
@@ -102,7 +105,6 @@ async function throughTheService(cluster: Cluster): Promise<void> {
     emit('consumer', { processedBefore, processedAfter, ...model });
   } finally {
     await forward.close();
-    await consumer.close();
   }
 }
 
@@ -146,7 +148,7 @@ async function main(): Promise<void> {
 
   emit('status-ready', status());
 
-  const connector = { group: 'kafka.strimzi.io', version: 'v1', plural: 'kafkaconnectors', namespace: PLATFORM_NAMESPACE, name: DEFAULT_NAMES.connector };
+  const connector = { ...STRIMZI, plural: 'kafkaconnectors', namespace: PLATFORM_NAMESPACE, name: DEFAULT_NAMES.connector };
   await mergePatchCustom(cluster, connector, { spec: { state: 'paused' } });
   try {
     emit('status-paused', await statusUntil('connector paused', 180_000, (r) => r.code !== 0 && /PAUSED/.test(r.output)));
