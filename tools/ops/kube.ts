@@ -121,6 +121,10 @@ export async function portForward(cluster: Cluster, namespace: string, pod: () =
     socket.on('error', () => socket.destroy());
     pod()
       .then((name) => forward.portForward(namespace, name, [port], socket, null, socket))
+      // The pod closed its end (e.g. it stopped after draining): end ours once what it sent is
+      // delivered, as a direct TCP connection would end, or the client keeps a dead keep-alive
+      // socket and a later request on it fails.
+      .then((ws) => (typeof ws === 'function' ? ws() : ws)?.on('close', () => socket.end()))
       .catch(() => socket.destroy());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -183,11 +183,17 @@ async function main(): Promise<void> {
   log(`load started: run ${runId}, seed ${seed}`);
   const random = prng(seed);
   const faults: Array<{ fault: string; pod?: string; of?: number; atSeconds: number; readyAfterMs: number; taskMovedAfterMs?: number; failedRequests: number; change?: object }> = [];
-  /** The requests that failed from here on, logged as they are counted. */
-  const failedFrom = (mark: number, step: string) => {
-    const failed = load.failures().slice(mark);
+  // Failed requests, counted per step; any that fail between steps (nothing broken) are counted too.
+  let counted = 0;
+  let failedBetweenSteps = 0;
+  const failedSince = (step: string) => {
+    const failed = load.failures().slice(counted);
+    counted += failed.length;
     for (const line of failed.slice(0, 20)) log(`${step}: failed request: ${line}`);
     return failed.length;
+  };
+  const stepStarts = () => {
+    failedBetweenSteps += failedSince('between steps');
   };
   const gap = () => sleep(5_000 + random() * 10_000);
   const deletePod = async (fault: string): Promise<{ pod: string; uid: string; at: number; of: number }> => {
@@ -211,7 +217,7 @@ async function main(): Promise<void> {
     for (const fault of ['connect', 'broker', 'service', 'consumer', 'connect+broker']) {
       await gap();
       const atSeconds = (Date.now() - started) / 1000;
-      const mark = load.failures().length;
+      stepStarts();
       const deleted = [];
       for (const one of fault.split('+')) deleted.push({ one, ...(await deletePod(one)) });
       const connect = deleted.find((d) => d.one === 'connect');
@@ -219,7 +225,7 @@ async function main(): Promise<void> {
       if (movedAfterMs !== undefined) log(`${fault}: the task RUNNING on another worker after ${movedAfterMs} ms`);
       for (const { one, uid, of } of deleted) await readyAgain(cluster, one, uid, of);
       const readyAfterMs = Date.now() - deleted[0].at;
-      const failedRequests = failedFrom(mark, fault);
+      const failedRequests = failedSince(fault);
       log(`${fault}: pipeline ready again after ${readyAfterMs} ms; ${failedRequests} failed requests`);
       faults.push({
         fault, pod: deleted.map((d) => d.pod).join('+'), of: Math.max(...deleted.map((d) => d.of)), atSeconds, readyAfterMs, failedRequests,
@@ -231,13 +237,13 @@ async function main(): Promise<void> {
     for (const [step, change] of [['upgrade', upgradeRelease], ['broker-roll', rollBrokers]] as const) {
       await gap();
       const atSeconds = (Date.now() - started) / 1000;
-      const mark = load.failures().length;
+      stepStarts();
       const t = Date.now();
       const changed = await change(cluster);
       const checks = await waitForPipeline(cluster, 600_000, () => undefined);
       if (!checks.every((c) => c.ok)) throw new Error(`after ${step} the pipeline did not become ready: ${JSON.stringify(checks.filter((c) => !c.ok))}`);
       const readyAfterMs = Date.now() - t;
-      const failedRequests = failedFrom(mark, step);
+      const failedRequests = failedSince(step);
       log(`${step}: ${JSON.stringify(changed)}; pipeline ready after ${readyAfterMs} ms; ${failedRequests} failed requests`);
       faults.push({ fault: step, atSeconds, readyAfterMs, failedRequests, change: changed });
     }
@@ -251,7 +257,7 @@ async function main(): Promise<void> {
     const servicePods = (await podsOf(cluster, NAMESPACE, POD_OF.service.selector)).filter(isReady).map((p) => p.metadata!.name!);
     if (servicePods.length === 0) throw new Error('no ready service pod before the PostgreSQL fault');
     const readyz = async (name: string) => (await getFromPod(cluster, NAMESPACE, name, 8000, 'readyz', 3_000)).status;
-    const mark = load.failures().length;
+    stepStarts();
     const { pod, uid } = await deletePod('postgres');
     const statuses: Record<string, number> = {};
     const t = Date.now();
@@ -262,7 +268,7 @@ async function main(): Promise<void> {
     }, { intervalMs: 100, detail: () => `/readyz answers so far ${JSON.stringify(statuses)}` });
     outage = { statuses, recoveredAfterMs: Date.now() - t };
     const readyAfterMs = await readyAgain(cluster, 'postgres', uid);
-    faults.push({ fault: 'postgres', pod, atSeconds, readyAfterMs, failedRequests: failedFrom(mark, 'postgres') });
+    faults.push({ fault: 'postgres', pod, atSeconds, readyAfterMs, failedRequests: failedSince('postgres') });
     log(`postgres: /readyz ${JSON.stringify(statuses)}, pipeline ready again after ${readyAfterMs} ms`);
     await sleep(10_000);
   } finally {
@@ -288,7 +294,7 @@ async function main(): Promise<void> {
       const scoped = scopeToRun(database, topic, runId);
       const reconciliation = reconcile(ledger, scoped.database, scoped.topic);
       process.stderr.write(`${formatReconciliation(reconciliation)}\n`);
-      emit('reconciliation', { runId, seed, faults, outage, reconciliation, failures: failures(reconciliation) });
+      emit('reconciliation', { runId, seed, faults, failedBetweenSteps, outage, reconciliation, failures: failures(reconciliation) });
 
       const added = scoped.database.outbox.filter((r) => r.type === 'BookAdded').map((r) => r.payload.id);
       const readModel = await readModelOfRun(await adminUrl(cluster, pg.port, 'catalog'), scoped.database.outbox.map((r) => r.id), added, scoped.database.books);

@@ -159,9 +159,10 @@ async function main(): Promise<void> {
 
   await scaleStatefulSet(cluster, PLATFORM_NAMESPACE, 'postgres', 0);
   try {
-    // Both Deployments must report it: the consumer's probe can notice before the service's does.
+    // Both Deployments must report it with no pod ready: the consumer's probe can notice before
+    // the service's does, and of several pods one can still count as ready for a probe period.
     const bothDown = (output: string) =>
-      [/FAIL\s+Deployment book-service\s.*database unavailable/, /FAIL\s+Deployment book-service-consumer\s.*database unavailable/].every((line) => line.test(output));
+      [/FAIL\s+Deployment book-service\s+0\/\d+ pods ready.*database unavailable/, /FAIL\s+Deployment book-service-consumer\s+0\/\d+ pods ready.*database unavailable/].every((line) => line.test(output));
     emit('status-postgres-down', await statusUntil('PostgreSQL down', 180_000, (r) => r.code !== 0 && bothDown(r.output)));
   } finally {
     await scaleStatefulSet(cluster, PLATFORM_NAMESPACE, 'postgres', 1);
