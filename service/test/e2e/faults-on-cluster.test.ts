@@ -37,6 +37,13 @@ if (skipReason?.startsWith('it deletes')) process.stderr.write(`\ncluster fault 
     else expect(connect.taskMovedAfterMs).toBeUndefined();
   });
 
+  it('restarts no Connect worker in any step: a broker away is waited out, not "fixed" by the kubelet killing the worker', () => {
+    const { faults } = stepOf(steps, 'reconciliation');
+    expect(Object.fromEntries(faults.map((f: any) => [f.fault, f.connectRestarts]))).toEqual(
+      Object.fromEntries(faults.map((f: any) => [f.fault, 0])),
+    );
+  });
+
   it('answers 503 while the PostgreSQL pod is replaced, then recovers', () => {
     const { outage } = stepOf(steps, 'reconciliation');
     expect(outage.statuses['503']).toBeGreaterThan(0);

@@ -7,7 +7,7 @@ import { prng, WriteLoad } from '../../../../tools/chaos/load';
 import { failures, readDatabase, reconcile, scopeToRun, type TopicRecord } from '../../../../tools/chaos/reconcile';
 import { formatReconciliation } from '../../../../tools/chaos/report';
 import { connect, exec, getFromPod, isReady, mergePatchCustom, podsOf, portForward, type Cluster } from '../../../../tools/ops/kube';
-import { consumeTopic, DEFAULT_NAMES, STRIMZI, waitForPipeline } from '../../../../tools/ops/pipeline';
+import { type Check, consumeTopic, DEFAULT_NAMES, STRIMZI, waitForPipeline } from '../../../../tools/ops/pipeline';
 import { portForwardToService } from '../../../../tools/ops/port-forwards';
 import { pollUntil, waitFor } from '../../../../tools/stack/processes';
 import { helmInBackground, NAMESPACE, PLATFORM_NAMESPACE, RELEASE, REPO_ROOT } from './cluster-tools';
@@ -93,6 +93,12 @@ async function taskMovedAfterMs(cluster: Cluster, deleted: string, deletedAt: nu
   return Date.now() - deletedAt;
 }
 
+/** For waitForPipeline: logs the checks still failing whenever they change, so a slow recovery says what lagged. */
+const lagging = (step: string) => (checks: Check[]) => {
+  const failing = checks.filter((c) => !c.ok);
+  if (failing.length) log(`${step}: waiting for ${failing.map((c) => `${c.name} (${c.detail})`).join('; ')}`);
+};
+
 /**
  * The deleted pod's replacement Ready (a new uid) and as many pods Ready as before (`of`),
  * then the whole pipeline (Strimzi's statuses lag behind pods): back to full strength, which
@@ -104,9 +110,49 @@ async function readyAgain(cluster: Cluster, fault: string, oldUid: string, of = 
     const ready = (await podsOf(cluster, POD_OF[fault].namespace, POD_OF[fault].selector)).filter(isReady);
     return ready.length >= of && ready.some((p) => p.metadata?.uid !== oldUid);
   }, 1_000);
-  const checks = await waitForPipeline(cluster, 600_000, () => undefined);
+  const checks = await waitForPipeline(cluster, 600_000, lagging(fault));
   if (!checks.every((c) => c.ok)) throw new Error(`after deleting the ${fault} pod the pipeline did not become ready: ${JSON.stringify(checks.filter((c) => !c.ok))}`);
   return Date.now() - t;
+}
+
+/** Restarts of the Connect containers, by pod uid. */
+async function connectRestarts(cluster: Cluster): Promise<Map<string, number>> {
+  const pods = await podsOf(cluster, POD_OF.connect.namespace, POD_OF.connect.selector);
+  return new Map(pods.map((p) => [p.metadata!.uid!, (p.status?.containerStatuses ?? []).reduce((n, c) => n + c.restartCount, 0)]));
+}
+
+/**
+ * Watches the Connect workers through a step, asking the pods every second (Strimzi's
+ * KafkaConnect status stays Ready while its pods are not, until its next reconciliation).
+ * `done()` waits for every worker there was to be Ready, then returns how long after the step
+ * began they were last seen not all Ready (0 if never) and how many times a Connect container
+ * was restarted meanwhile (a replaced pod counts from 0): a broker loss must not make the
+ * kubelet kill a worker.
+ */
+async function watchConnect(cluster: Cluster, since: number) {
+  const workers = async () => podsOf(cluster, POD_OF.connect.namespace, POD_OF.connect.selector);
+  const before = await connectRestarts(cluster);
+  let lastUnready: number | undefined;
+  let watching = true;
+  const watched = (async () => {
+    while (watching) {
+      const ready = await workers().then((pods) => pods.filter(isReady).length, () => -1);
+      if (ready >= 0 && ready < before.size) lastUnready = Date.now();
+      await sleep(1_000);
+    }
+  })();
+  return {
+    async done(): Promise<{ connectReadyAfterMs: number; connectRestarts: number }> {
+      await waitFor(`${before.size} Connect workers Ready`, 600_000, async () => (await workers()).filter(isReady).length >= before.size, 1_000);
+      watching = false;
+      await watched;
+      const after = await connectRestarts(cluster);
+      return {
+        connectReadyAfterMs: lastUnready === undefined ? 0 : lastUnready + 1_000 - since,
+        connectRestarts: [...after].reduce((n, [uid, count]) => n + count - (before.get(uid) ?? 0), 0),
+      };
+    },
+  };
 }
 
 /** Until every pod of `fault` there was before (`before`, uids) is gone and as many new ones are Ready: a rolling update has finished. */
@@ -182,7 +228,7 @@ async function main(): Promise<void> {
   }).start();
   log(`load started: run ${runId}, seed ${seed}`);
   const random = prng(seed);
-  const faults: Array<{ fault: string; pod?: string; of?: number; atSeconds: number; readyAfterMs: number; taskMovedAfterMs?: number; failedRequests: number; change?: object }> = [];
+  const faults: Array<{ fault: string; pod?: string; of?: number; atSeconds: number; readyAfterMs: number; taskMovedAfterMs?: number; failedRequests: number; change?: object; connectReadyAfterMs: number; connectRestarts: number }> = [];
   // Failed requests, counted per step; any that fail between steps (nothing broken) are counted too.
   let counted = 0;
   let failedBetweenSteps = 0;
@@ -218,17 +264,19 @@ async function main(): Promise<void> {
       await gap();
       const atSeconds = (Date.now() - started) / 1000;
       stepStarts();
+      const connectWatch = await watchConnect(cluster, Date.now());
       const deleted = [];
       for (const one of fault.split('+')) deleted.push({ one, ...(await deletePod(one)) });
-      const connect = deleted.find((d) => d.one === 'connect');
-      const movedAfterMs = connect ? await taskMovedAfterMs(cluster, connect.pod, connect.at) : undefined;
+      const worker = deleted.find((d) => d.one === 'connect');
+      const movedAfterMs = worker ? await taskMovedAfterMs(cluster, worker.pod, worker.at) : undefined;
       if (movedAfterMs !== undefined) log(`${fault}: the task RUNNING on another worker after ${movedAfterMs} ms`);
       for (const { one, uid, of } of deleted) await readyAgain(cluster, one, uid, of);
+      const connect = await connectWatch.done();
       const readyAfterMs = Date.now() - deleted[0].at;
       const failedRequests = failedSince(fault);
-      log(`${fault}: pipeline ready again after ${readyAfterMs} ms; ${failedRequests} failed requests`);
+      log(`${fault}: pipeline ready again after ${readyAfterMs} ms (Connect after ${connect.connectReadyAfterMs} ms, ${connect.connectRestarts} restarts); ${failedRequests} failed requests`);
       faults.push({
-        fault, pod: deleted.map((d) => d.pod).join('+'), of: Math.max(...deleted.map((d) => d.of)), atSeconds, readyAfterMs, failedRequests,
+        fault, pod: deleted.map((d) => d.pod).join('+'), of: Math.max(...deleted.map((d) => d.of)), atSeconds, readyAfterMs, failedRequests, ...connect,
         ...(movedAfterMs === undefined ? {} : { taskMovedAfterMs: movedAfterMs }),
       });
     }
@@ -239,13 +287,15 @@ async function main(): Promise<void> {
       const atSeconds = (Date.now() - started) / 1000;
       stepStarts();
       const t = Date.now();
+      const connectWatch = await watchConnect(cluster, t);
       const changed = await change(cluster);
-      const checks = await waitForPipeline(cluster, 600_000, () => undefined);
+      const checks = await waitForPipeline(cluster, 600_000, lagging(step));
       if (!checks.every((c) => c.ok)) throw new Error(`after ${step} the pipeline did not become ready: ${JSON.stringify(checks.filter((c) => !c.ok))}`);
+      const connect = await connectWatch.done();
       const readyAfterMs = Date.now() - t;
       const failedRequests = failedSince(step);
-      log(`${step}: ${JSON.stringify(changed)}; pipeline ready after ${readyAfterMs} ms; ${failedRequests} failed requests`);
-      faults.push({ fault: step, atSeconds, readyAfterMs, failedRequests, change: changed });
+      log(`${step}: ${JSON.stringify(changed)}; pipeline ready after ${readyAfterMs} ms (Connect after ${connect.connectReadyAfterMs} ms, ${connect.connectRestarts} restarts); ${failedRequests} failed requests`);
+      faults.push({ fault: step, atSeconds, readyAfterMs, failedRequests, change: changed, ...connect });
     }
 
     await gap();
@@ -258,6 +308,7 @@ async function main(): Promise<void> {
     if (servicePods.length === 0) throw new Error('no ready service pod before the PostgreSQL fault');
     const readyz = async (name: string) => (await getFromPod(cluster, NAMESPACE, name, 8000, 'readyz', 3_000)).status;
     stepStarts();
+    const connectWatch = await watchConnect(cluster, Date.now());
     const { pod, uid } = await deletePod('postgres');
     const statuses: Record<string, number> = {};
     const t = Date.now();
@@ -268,7 +319,8 @@ async function main(): Promise<void> {
     }, { intervalMs: 100, detail: () => `/readyz answers so far ${JSON.stringify(statuses)}` });
     outage = { statuses, recoveredAfterMs: Date.now() - t };
     const readyAfterMs = await readyAgain(cluster, 'postgres', uid);
-    faults.push({ fault: 'postgres', pod, atSeconds, readyAfterMs, failedRequests: failedSince('postgres') });
+    const connect = await connectWatch.done();
+    faults.push({ fault: 'postgres', pod, atSeconds, readyAfterMs, failedRequests: failedSince('postgres'), ...connect });
     log(`postgres: /readyz ${JSON.stringify(statuses)}, pipeline ready again after ${readyAfterMs} ms`);
     await sleep(10_000);
   } finally {
