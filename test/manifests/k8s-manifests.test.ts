@@ -20,6 +20,7 @@ describe('k8s/ manifests', () => {
     expect(manifests.map(([, o]) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
       'ConfigMap/postgres-config',
       'Namespace/books',
+      'NetworkPolicy/postgres',
       'Service/postgres',
       'StatefulSet/postgres',
     ]);

@@ -37,10 +37,12 @@ if (skipReason?.startsWith('it deletes')) process.stderr.write(`\ncluster fault 
     else expect(connect.taskMovedAfterMs).toBeUndefined();
   });
 
-  it('restarts no Connect worker in any step: a broker away is waited out, not "fixed" by the kubelet killing the worker', () => {
-    const { faults } = stepOf(steps, 'reconciliation');
-    expect(Object.fromEntries(faults.map((f: any) => [f.fault, f.connectRestarts]))).toEqual(
-      Object.fromEntries(faults.map((f: any) => [f.fault, 0])),
+  it('restarts no running Connect worker: a broker away is waited out, not "fixed" by the kubelet killing the worker', () => {
+    // A worker that starts while no broker answers exits by design ("Failed to connect to and
+    // describe Kafka cluster") and is restarted: possible only when its pod was replaced in the same step.
+    const running = stepOf(steps, 'reconciliation').faults.filter((f: any) => f.fault !== 'connect+broker');
+    expect(Object.fromEntries(running.map((f: any) => [f.fault, f.connectRestarts]))).toEqual(
+      Object.fromEntries(running.map((f: any) => [f.fault, 0])),
     );
   });
 
