@@ -14,6 +14,10 @@
 # running into the CI's own limit. On failure: nodes, pods, events, the Strimzi resources and every
 # pod's logs.
 # KIND_JOB_KEEP_CLUSTER=1 keeps the cluster at the end (it is deleted otherwise).
+# KIND_JOB_NETWORK_POLICY_IMAGE=<image> installs tools/network-policy/install.yaml with that image
+# (already in the local engine) right after the cluster is created: for a kind whose kindnetd
+# cannot enforce NetworkPolicy on the machine's kernel (.ci/kind-stage.sh). The cluster layer runs
+# its NetworkPolicy suite (BOOK_E2E_NETWORK_POLICY=1) either way: values-kind.yaml enables them.
 # KIND_JOB_PROFILE=production deploys the production-shaped variant instead (docs/topology.md:
 # skaffold run -p production) and runs the cluster layer and status on it, without the dev loop.
 set -euo pipefail
@@ -22,6 +26,8 @@ cluster=books
 profile=${KIND_JOB_PROFILE:-}
 context=kind-$cluster
 export BOOKS_NAMESPACE=books
+# values-kind.yaml enables the chart's NetworkPolicies and kind enforces them: the cluster layer checks that.
+export BOOK_E2E_NETWORK_POLICY=1
 
 step_started=$SECONDS
 timing() { printf '==> kind job: %s took %d s\n' "$1" "$((SECONDS - step_started))"; step_started=$SECONDS; }
@@ -71,6 +77,13 @@ kind delete cluster --name "$cluster" >/dev/null 2>&1 || true
 trap finish EXIT
 kind create cluster --config kind-config.yaml --wait 5m
 timing "kind create cluster"
+
+if [ -n "${KIND_JOB_NETWORK_POLICY_IMAGE:-}" ]; then
+  kind load docker-image "$KIND_JOB_NETWORK_POLICY_IMAGE" --name "$cluster"
+  sed "s#image: kube-network-policies:.*#image: $KIND_JOB_NETWORK_POLICY_IMAGE#" tools/network-policy/install.yaml | kubectl --context "$context" apply -f -
+  kubectl --context "$context" -n kube-system rollout status daemonset/kube-network-policies --timeout=3m
+  timing "NetworkPolicy engine (tools/network-policy)"
+fi
 
 bash tools/ops/kind-preload.sh "$cluster"
 timing "preload of the images Skaffold does not build"

@@ -5,6 +5,8 @@
 #   Skaffold v2.17.0                                  ../shared/local-k8s/build-skaffold.sh
 #   Strimzi's operator and Kafka images, its chart    ../shared/local-k8s/strimzi/build-images.sh
 #   helm v3.22.0                                      tools/pinned-tools.ts (go install, once)
+#   a NetworkPolicy engine (kindnetd's needs the      tools/network-policy/build-image.sh (Go module
+#   nftables `queue` expression this kernel lacks)    proxy, once; KIND_JOB_NETWORK_POLICY_IMAGE)
 # and the air-gapped variant of the users' flow is used (docs/kubernetes.md, "Air-gapped"): the
 # operator chart from its local copy (STRIMZI_OPERATOR_CHART), the images Skaffold does not build
 # preloaded by kind load. Without those builds the stage is skipped and says why.
@@ -24,6 +26,7 @@ docker info >/dev/null 2>&1 || skip "no Docker engine for kind"
 for image in $(bash tools/ops/platform-images.sh | grep /strimzi/); do
   docker image inspect "$image" >/dev/null 2>&1 || skip "$image is not built (see $shared/local-k8s/strimzi/README.md)"
 done
+command -v go >/dev/null || skip "no Go toolchain to build the NetworkPolicy engine (tools/network-policy)"
 [ -f "$operator_chart/Chart.yaml" ] || skip "no local copy of the Strimzi $strimzi_version operator chart at $operator_chart"
 
 # The node image, from the cached binaries and image tarballs (seconds when nothing changed).
@@ -36,5 +39,8 @@ ln -s "$(readlink -f "$skaffold_bin")" "$tools_bin/skaffold"
 # bin/kind first: the wrapper with the docker shim this VM needs; then kind's kubectl v1.34.4.
 export PATH="$shared/local-kind/bin:$kind_cache/bin:$tools_bin:$PATH"
 export STRIMZI_OPERATOR_CHART=$operator_chart
+
+bash tools/network-policy/build-image.sh
+export KIND_JOB_NETWORK_POLICY_IMAGE=kube-network-policies:v0.8.0-iptables
 
 bash .ci/kind-job.sh

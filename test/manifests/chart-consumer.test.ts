@@ -23,6 +23,7 @@ describe('consumer.enabled', () => {
       'Deployment/book-service-consumer',
       'Job/book-service-catalog-migrate',
       `KafkaTopic/${dlqFile.metadata.name}`,
+      'NetworkPolicy/book-service-consumer',
       'Service/book-service-consumer',
     ]);
   });

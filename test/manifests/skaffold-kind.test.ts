@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { helm, render } from './support/helm';
+import { VARIANTS } from './support/variants';
 import { KUBERNETES_VERSIONS } from './support/kubernetes-schemas';
 import { readYamlDocuments, REPO_ROOT } from './support/repo';
 
@@ -193,5 +194,36 @@ describe('Kubernetes versions', () => {
     expect(tooOld.status).not.toBe(0);
     expect(tooOld.stderr).toContain('chart requires kubeVersion: >=1.30.0-0');
     expect(helm(['template', 'book-service', at('helm/book-service'), '--kube-version', '1.30.0']).status).toBe(0);
+  });
+});
+
+describe('the NetworkPolicies of the kind deployment (values-kind.yaml, k8s/postgres-networkpolicy.yaml)', () => {
+  const chart = render(VARIANTS.kind);
+  const [postgresPolicy] = readYamlDocuments(at('k8s/postgres-networkpolicy.yaml'));
+  const postgresPods = readYamlDocuments(at('k8s/postgres-statefulset.yaml')).find((d) => d.kind === 'StatefulSet').spec.template.metadata.labels;
+  const kafka = readYamlDocuments(at('strimzi/kafka.yaml')).find((d) => d.kind === 'Kafka');
+  const connect = readYamlDocuments(at('strimzi/kafka-connect.yaml')).find((d) => d.kind === 'KafkaConnect');
+  const selects = (selector: Record<string, string>, labels: Record<string, string>) =>
+    Object.entries(selector).every(([k, v]) => labels[k] === v);
+  const egressPeers = (name: string) => chart.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === name)!.spec.egress
+    .flatMap((rule: any) => rule.to ?? []).map((peer: any) => peer.podSelector.matchLabels);
+
+  // Too tight shows on the cluster (the pipeline suite, helm test); these name the pods they mean, which a typo would not.
+  it('let the service and the consumer reach the PostgreSQL pods and the Kafka pods Strimzi labels', () => {
+    expect(egressPeers('book-service').some((peer: Record<string, string>) => selects(peer, postgresPods))).toBe(true);
+    const consumer = egressPeers('book-service-consumer');
+    expect(consumer.some((peer: Record<string, string>) => selects(peer, postgresPods))).toBe(true);
+    expect(consumer).toContainEqual({ 'strimzi.io/cluster': kafka.metadata.name });
+  });
+
+  it('let every pod of the release that connects to PostgreSQL in, and the Connect workers', () => {
+    const allowed = postgresPolicy.spec.ingress[0].from.map((peer: any) => peer.podSelector.matchLabels);
+    expect(selects(postgresPolicy.spec.podSelector.matchLabels, postgresPods)).toBe(true);
+    const podsOfRelease = chart.filter((o) => ['Deployment', 'Job'].includes(o.kind)).map((o) => [`${o.kind}/${o.metadata.name}`, o.spec.template.metadata.labels]);
+    expect(podsOfRelease.length).toBeGreaterThanOrEqual(4);
+    for (const [name, labels] of podsOfRelease) {
+      expect({ name, admitted: allowed.some((peer: Record<string, string>) => selects(peer, labels)) }).toEqual({ name, admitted: true });
+    }
+    expect(allowed).toContainEqual({ 'strimzi.io/cluster': connect.metadata.name, 'strimzi.io/kind': 'KafkaConnect' });
   });
 });

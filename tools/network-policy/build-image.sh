@@ -12,7 +12,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 version=v0.8.0
 image=kube-network-policies:$version-iptables
 module=sigs.k8s.io/kube-network-policies
-key=$version-$(sha256sum "$here/iptables-dataplane.patch" "$here/Dockerfile" | sha256sum | cut -c1-12)
+key=$version-$( (sha256sum "$here/iptables-dataplane.patch" "$here/Dockerfile"; go env GOVERSION) | sha256sum | cut -c1-12)
 root=${XDG_CACHE_HOME:-$HOME/.cache}/netpol
 cache=$root/$key
 

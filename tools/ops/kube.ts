@@ -17,6 +17,7 @@ export interface Cluster {
   custom: K8s.CustomObjectsApi;
   core: K8s.CoreV1Api;
   apps: K8s.AppsV1Api;
+  networking: K8s.NetworkingV1Api;
 }
 
 export type KubeContext = { ok: true; context: string; server: string } | { ok: false; reason: string };
@@ -66,6 +67,7 @@ export async function connect(): Promise<Cluster> {
     custom: kc.makeApiClient(k8s.CustomObjectsApi),
     core: kc.makeApiClient(k8s.CoreV1Api),
     apps: kc.makeApiClient(k8s.AppsV1Api),
+    networking: kc.makeApiClient(k8s.NetworkingV1Api),
   };
 }
 

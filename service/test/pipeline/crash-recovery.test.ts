@@ -1,17 +1,19 @@
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { autoRestart, healConnector } from '../../../tools/stack/connector-healing';
 import { Stack } from '../../../tools/stack/stack';
 import { TopicReader, TopicRecord } from '../../../tools/stack/topic-reader';
-import { expectRecordsMatchRows, outboxRows, usePipelineStack } from './support/pipeline-stack';
-import { WriteLoad } from '../../../tools/chaos/load';
+import { expectRecordsMatchRows, usePipelineStack } from './support/pipeline-stack';
+import { LoadLedger, WriteLoad } from '../../../tools/chaos/load';
+import { readDatabase, reconcile } from '../../../tools/chaos/reconcile';
 
 const fixture = usePipelineStack({ testTimeoutMs: 600_000 });
 let stack: Stack;
 let reader: TopicReader | undefined;
 beforeAll(() => ({ stack } = fixture));
 
-/** Writes go on while `crash` kills a component and brings it back; returns the writes acknowledged meanwhile. */
-async function burstAcross(label: string, crash: () => Promise<void>): Promise<number> {
+/** Writes go on while `crash` kills a component and brings it back; returns the client's ledger of the burst. */
+async function burstAcross(label: string, crash: () => Promise<void>): Promise<LoadLedger> {
   // Eight clients, each sending as soon as its last answer came; half of the valid writes delete a book of the client's.
   const load = new WriteLoad({ serviceUrl: () => stack.service!.url, clients: 8, rate: Infinity, invalidShare: 0, deleteShare: 0.5, seed: 1, runId: label }).start();
   try {
@@ -21,9 +23,16 @@ async function burstAcross(label: string, crash: () => Promise<void>): Promise<n
   } finally {
     await load.stop(); // also when the crash was not healed: a load left running keeps jest from exiting
   }
-  const ledger = load.ledger;
-  expect(load.failures()).toEqual([]);
-  return ledger.writes.length;
+  // The write path needs PostgreSQL alone, so the service answers every request. A 503 (the pool could not get a
+  // connection in time: a starved machine, seen once in CI) is an answer a client retries; its write is looked up
+  // in the outbox below like any unknown outcome. No answer at all, or any other 5xx, fails the test.
+  const failures = load.failures();
+  if (failures.length > 0) {
+    const unavailable = readFileSync(stack.service!.logFile, 'utf8').split('\n').filter((l) => l.includes('database unavailable'));
+    console.log(`${label}: ${failures.length} request(s) without a trusted answer; the service's log says:\n${unavailable.slice(-5).join('\n')}`);
+  }
+  expect(failures.filter((f) => !f.endsWith(': HTTP 503'))).toEqual([]);
+  return load.ledger;
 }
 
 describe('nothing committed is lost when Connect or the broker is SIGKILLed (a process, or its container) mid-burst', () => {
@@ -44,8 +53,14 @@ describe('nothing committed is lost when Connect or the broker is SIGKILLed (a p
       await healConnector(stack, console.log);
     });
 
-    const rows = await outboxRows(stack.database.adminUrl);
-    expect(rows.length).toBe(viaConnect + viaBroker);
+    // Every acknowledged write is in the outbox once, every row is a write of these bursts.
+    const database = await readDatabase(stack.database.adminUrl);
+    const rows = database.outbox;
+    const client: LoadLedger = { ...viaConnect, writes: [...viaConnect.writes, ...viaBroker.writes] };
+    const r = reconcile(client, database, []);
+    expect({ acknowledgedNotCommitted: r.acknowledgedNotCommitted, unexplainedCommits: r.unexplainedCommits, booksMismatched: r.booksMismatched })
+      .toEqual({ acknowledgedNotCommitted: 0, unexplainedCommits: 0, booksMismatched: 0 });
+    expect(rows.length).toBe(r.acknowledged + r.unknownCommitted);
     const byId = new Map(rows.map((r) => [r.id, r]));
 
     reader = fixture.track(await new TopicReader(stack.kafka.bootstrap, stack.topic).start());
