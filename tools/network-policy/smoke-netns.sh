@@ -2,13 +2,13 @@
 # Smoke test of the iptables dataplane of kube-network-policies v0.8.0 + iptables-dataplane.patch.
 # Needs root. Everything happens in three throwaway network namespaces:
 #   <p>-a (client pod 10.99.1.2) --veth-- <p>-node (forwards, runs the test binary) --veth-- <p>-b (server pod 10.99.2.2)
-# Usage: smoke-netns.sh [PATCHED_SOURCE_DIR]   (default: the patched tree build-image.sh leaves in ~/.cache/netpol)
+# Usage: smoke-netns.sh [PATCHED_SOURCE_DIR]   (default: the patched tree of build-image.sh's current build)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=${1:-}
 if [[ -z $SRC ]]; then
-  SRC=$(ls -d ~/.cache/netpol/*/src 2>/dev/null | head -1 || true)
-  [[ -n $SRC ]] || { echo "run build-image.sh first or pass the patched source dir" >&2; exit 1; }
+  SRC=$(bash "$HERE/build-image.sh" --source-dir)
+  [[ -d $SRC ]] || { echo "no $SRC: run build-image.sh first or pass the patched source dir" >&2; exit 1; }
 fi
 P=knpsmoke$$
 NODE=$P-node A=$P-a B=$P-b

@@ -105,6 +105,11 @@ export async function podsOf(cluster: Cluster, namespace: string, labelSelector:
   return [...pods.items].sort((a, b) => Number(Boolean(a.metadata?.deletionTimestamp)) - Number(Boolean(b.metadata?.deletionTimestamp)));
 }
 
+/** How many times the kubelet restarted the pod's containers. */
+export function restartsOf(pod: K8s.V1Pod): number {
+  return (pod.status?.containerStatuses ?? []).reduce((n, c) => n + c.restartCount, 0);
+}
+
 export function isReady(pod: K8s.V1Pod): boolean {
   return !pod.metadata?.deletionTimestamp && Boolean(pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
 }

@@ -6,7 +6,7 @@ import { Client } from 'pg';
 import { prng, WriteLoad } from '../../../../tools/chaos/load';
 import { failures, readDatabase, reconcile, scopeToRun, type TopicRecord } from '../../../../tools/chaos/reconcile';
 import { formatReconciliation } from '../../../../tools/chaos/report';
-import { connect, exec, getFromPod, isReady, mergePatchCustom, podsOf, portForward, type Cluster } from '../../../../tools/ops/kube';
+import { connect, exec, getFromPod, isReady, mergePatchCustom, podsOf, portForward, restartsOf, type Cluster } from '../../../../tools/ops/kube';
 import { type Check, consumeTopic, DEFAULT_NAMES, STRIMZI, waitForPipeline } from '../../../../tools/ops/pipeline';
 import { portForwardToService } from '../../../../tools/ops/port-forwards';
 import { pollUntil, waitFor } from '../../../../tools/stack/processes';
@@ -118,7 +118,25 @@ async function readyAgain(cluster: Cluster, fault: string, oldUid: string, of = 
 /** Restarts of the Connect containers, by pod uid. */
 async function connectRestarts(cluster: Cluster): Promise<Map<string, number>> {
   const pods = await podsOf(cluster, POD_OF.connect.namespace, POD_OF.connect.selector);
-  return new Map(pods.map((p) => [p.metadata!.uid!, (p.status?.containerStatuses ?? []).reduce((n, c) => n + c.restartCount, 0)]));
+  return new Map(pods.map((p) => [p.metadata!.uid!, restartsOf(p)]));
+}
+
+/**
+ * Why Connect containers restarted: the last termination of each restarted container (exit code
+ * 143/137 after a kill, 3 after the JVM's ExitOnOutOfMemoryError, 2 when the worker gave up) and
+ * the kubelet's liveness events since `since`.
+ */
+async function connectRestartCauses(cluster: Cluster, since: number): Promise<string[]> {
+  const { namespace, selector } = POD_OF.connect;
+  const pods = await podsOf(cluster, namespace, selector);
+  const exits = pods.flatMap((p) => (p.status?.containerStatuses ?? [])
+    .filter((c) => c.restartCount > 0 && c.lastState?.terminated)
+    .map((c) => `${p.metadata!.name}: exit ${c.lastState!.terminated!.exitCode} (${c.lastState!.terminated!.reason ?? '-'}) at ${c.lastState!.terminated!.finishedAt?.toISOString()}`));
+  const names = new Set(pods.map((p) => p.metadata!.name));
+  const events = (await cluster.core.listNamespacedEvent({ namespace })).items
+    .filter((e) => names.has(e.involvedObject.name ?? '') && /liveness/i.test(e.message ?? '') && (e.lastTimestamp ?? e.eventTime ?? new Date(0)).valueOf() >= since - 1_000)
+    .map((e) => `${e.involvedObject.name}: ${e.reason} ${e.message} (${e.count ?? 1}×)`);
+  return [...exits, ...events];
 }
 
 /**
@@ -142,17 +160,23 @@ async function watchConnect(cluster: Cluster, since: number) {
     }
   })();
   return {
-    async done(): Promise<{ connectReadyAfterMs: number; connectRestarts: number }> {
+    async done(): Promise<{ connectReadyAfterMs: number; connectRestarts: number; connectRestartCauses?: string[] }> {
       await waitFor(`${before.size} Connect workers Ready`, 600_000, async () => (await workers()).filter(isReady).length >= before.size, 1_000);
       watching = false;
       await watched;
       const after = await connectRestarts(cluster);
+      const restarts = [...after].reduce((n, [uid, count]) => n + count - (before.get(uid) ?? 0), 0);
       return {
         connectReadyAfterMs: lastUnready === undefined ? 0 : lastUnready + 1_000 - since,
-        connectRestarts: [...after].reduce((n, [uid, count]) => n + count - (before.get(uid) ?? 0), 0),
+        connectRestarts: restarts,
+        ...(restarts > 0 && { connectRestartCauses: await connectRestartCauses(cluster, since).catch((e: Error) => [`unknown: ${e.message}`]) }),
       };
     },
   };
+}
+
+function connectSummary(c: { connectReadyAfterMs: number; connectRestarts: number; connectRestartCauses?: string[] }): string {
+  return `Connect after ${c.connectReadyAfterMs} ms, ${c.connectRestarts} restarts${c.connectRestartCauses ? `: ${c.connectRestartCauses.join('; ')}` : ''}`;
 }
 
 /** Until every pod of `fault` there was before (`before`, uids) is gone and as many new ones are Ready: a rolling update has finished. */
@@ -228,7 +252,7 @@ async function main(): Promise<void> {
   }).start();
   log(`load started: run ${runId}, seed ${seed}`);
   const random = prng(seed);
-  const faults: Array<{ fault: string; pod?: string; of?: number; atSeconds: number; readyAfterMs: number; taskMovedAfterMs?: number; failedRequests: number; change?: object; connectReadyAfterMs: number; connectRestarts: number }> = [];
+  const faults: Array<{ fault: string; pod?: string; of?: number; atSeconds: number; readyAfterMs: number; taskMovedAfterMs?: number; failedRequests: number; change?: object; connectReadyAfterMs: number; connectRestarts: number; connectRestartCauses?: string[] }> = [];
   // Failed requests, counted per step; any that fail between steps (nothing broken) are counted too.
   let counted = 0;
   let failedBetweenSteps = 0;
@@ -274,7 +298,7 @@ async function main(): Promise<void> {
       const connect = await connectWatch.done();
       const readyAfterMs = Date.now() - deleted[0].at;
       const failedRequests = failedSince(fault);
-      log(`${fault}: pipeline ready again after ${readyAfterMs} ms (Connect after ${connect.connectReadyAfterMs} ms, ${connect.connectRestarts} restarts); ${failedRequests} failed requests`);
+      log(`${fault}: pipeline ready again after ${readyAfterMs} ms (${connectSummary(connect)}); ${failedRequests} failed requests`);
       faults.push({
         fault, pod: deleted.map((d) => d.pod).join('+'), of: Math.max(...deleted.map((d) => d.of)), atSeconds, readyAfterMs, failedRequests, ...connect,
         ...(movedAfterMs === undefined ? {} : { taskMovedAfterMs: movedAfterMs }),
@@ -294,7 +318,7 @@ async function main(): Promise<void> {
       const connect = await connectWatch.done();
       const readyAfterMs = Date.now() - t;
       const failedRequests = failedSince(step);
-      log(`${step}: ${JSON.stringify(changed)}; pipeline ready after ${readyAfterMs} ms (Connect after ${connect.connectReadyAfterMs} ms, ${connect.connectRestarts} restarts); ${failedRequests} failed requests`);
+      log(`${step}: ${JSON.stringify(changed)}; pipeline ready after ${readyAfterMs} ms (${connectSummary(connect)}); ${failedRequests} failed requests`);
       faults.push({ fault: step, atSeconds, readyAfterMs, failedRequests, change: changed, ...connect });
     }
 

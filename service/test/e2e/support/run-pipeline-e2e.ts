@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { connect, exec, mergePatchCustom, scaleStatefulSet, type Cluster } from '../../../../tools/ops/kube';
+import { connect, exec, mergePatchCustom, restartsOf, scaleStatefulSet, type Cluster } from '../../../../tools/ops/kube';
 import { consumeTopic, DEFAULT_NAMES, STRIMZI, waitForPipeline, type Check } from '../../../../tools/ops/pipeline';
 import { getFromEveryPod, portForwardToService } from '../../../../tools/ops/port-forwards';
 import { pollUntil } from '../../../../tools/stack/processes';
@@ -26,7 +26,7 @@ const log = (checks: Check[]) => console.error(checks.map((c) => `${c.ok ? 'ok  
 
 async function brokerRestarts(cluster: Cluster): Promise<number> {
   const pods = await cluster.core.listNamespacedPod({ namespace: PLATFORM_NAMESPACE, labelSelector: 'strimzi.io/broker-role=true' });
-  return pods.items.flatMap((p) => p.status?.containerStatuses ?? []).reduce((n, c) => n + c.restartCount, 0);
+  return pods.items.reduce((n, p) => n + restartsOf(p), 0);
 }
 
 /** catalog_events_processed_total by type, summed over the consumer pods (each counts the partitions it was given). */
