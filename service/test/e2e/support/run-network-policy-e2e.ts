@@ -65,7 +65,9 @@ async function probe(cluster: Cluster, template: K8s.V1PodSpec, name: string, la
     }, { intervalMs: 1000 });
     const log = String(await cluster.core.readNamespacedPodLog({ namespace: NAMESPACE, name }));
     if (pod.status?.phase !== 'Succeeded') throw new Error(`probe pod ${name} ${pod.status?.phase}: ${log.slice(-500)}`);
-    return JSON.parse(log.trim().split('\n').pop()!) as Record<string, string>;
+    const results = JSON.parse(log.trim().split('\n').pop()!) as Record<string, string>;
+    process.stderr.write(`[network-policy] ${name} (${Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(', ')}): ${JSON.stringify(results)}\n`);
+    return results;
   } finally {
     await cluster.core.deleteNamespacedPod({ namespace: NAMESPACE, name, gracePeriodSeconds: 0 }).catch(() => undefined);
   }
