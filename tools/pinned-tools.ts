@@ -8,7 +8,7 @@ import { join } from 'node:path';
  * (`go install`, no GitHub download) into a cache OUTSIDE the repository. The first
  * build takes a few minutes (helm is large); later runs find the binary and start at once.
  */
-export const TOOLS: Record<'helm' | 'actionlint' | 'kustomize' | 'registry', { module: string; version: string; ldflags: string[] }> = {
+export const TOOLS: Record<'helm' | 'actionlint' | 'kustomize' | 'registry' | 'promtool', { module: string; version: string; ldflags: string[] }> = {
   helm: {
     module: 'helm.sh/helm/v3/cmd/helm',
     version: 'v3.22.0',
@@ -33,6 +33,12 @@ export const TOOLS: Record<'helm' | 'actionlint' | 'kustomize' | 'registry', { m
     module: 'sigs.k8s.io/kustomize/kustomize/v5',
     version: 'v5.7.1',
     ldflags: [],
+  },
+  // checks and unit-tests the chart's PrometheusRule (the manifests suite); v0.316.0 is Prometheus 3.16.0
+  promtool: {
+    module: 'github.com/prometheus/prometheus/cmd/promtool',
+    version: 'v0.316.0',
+    ldflags: ['-X github.com/prometheus/common/version.Version=3.16.0'],
   },
   // distribution's registry: the private image registry of .ci/local-k8s-stage.sh
   registry: {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as K8s from '@kubernetes/client-node';
 import { parse } from 'yaml';
+import { DLQ_REPLAY_GROUP } from '../../service/src/consumer/dead-letter';
 import { pollUntil } from '../stack/processes';
 import { exec, getFromPod, podsOf, type Cluster, type ExecOptions } from './kube';
 import { deadLetterTopicResource, kafkaConnectorResource, kafkaConnectResource, kafkaResource, kafkaTopicResource } from '../stack/strimzi-resources';
@@ -270,8 +271,7 @@ export function consumerLagCheck(group: string, topic: string, rows: PartitionLa
   return { name, ok: true, detail: `lag ${total} on ${topic} (${parts})` };
 }
 
-/** The group in which `node dist/bin/catalog-dlq.js replay` commits what it re-published (REPLAY_GROUP of service/src/bin/catalog-dlq.ts). */
-export const DLQ_REPLAY_GROUP = 'book-catalog-dlq-replay';
+export { DLQ_REPLAY_GROUP };
 
 /**
  * Dead letters not replayed yet: per partition, the end offset minus what the replay tool

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { IHeaders, Kafka, KafkaMessage, logLevel, Partitioners } from 'kafkajs';
 import { headerText } from '../consumer/event-record';
-import { DLQ_HEADER_PREFIX } from '../consumer/dead-letter';
+import { DLQ_HEADER_PREFIX, DLQ_REPLAY_GROUP } from '../consumer/dead-letter';
 
 /**
  * `node dist/bin/catalog-dlq.js list|replay [--dry-run]` (npm run dlq -- …): looks at the
@@ -14,8 +14,6 @@ import { DLQ_HEADER_PREFIX } from '../consumer/dead-letter';
  * and interruptions (at worst one is replayed twice, which the consumer's inbox absorbs).
  * A replayed record carries its original key, value and headers, without the dlq.* ones.
  */
-const REPLAY_GROUP = 'book-catalog-dlq-replay';
-
 interface Options {
   brokers: string[];
   topic: string;
@@ -53,11 +51,11 @@ async function main(): Promise<void> {
   const ends = new Map((await admin.fetchTopicOffsets(o.topic)).map((p) => [p.partition, Number(p.high)]));
   const committing = o.command === 'replay' && !o.dryRun;
   // Only a replay that publishes moves its group's position; looking uses a throwaway group.
-  const groupId = committing ? REPLAY_GROUP : `book-catalog-dlq-look-${randomUUID()}`;
+  const groupId = committing ? DLQ_REPLAY_GROUP : `book-catalog-dlq-look-${randomUUID()}`;
   const start = new Map<number, number>();
   for (const [partition] of ends) start.set(partition, 0);
   if (o.command === 'replay') {
-    const [committed] = await admin.fetchOffsets({ groupId: REPLAY_GROUP, topics: [o.topic] });
+    const [committed] = await admin.fetchOffsets({ groupId: DLQ_REPLAY_GROUP, topics: [o.topic] });
     for (const p of committed.partitions) if (Number(p.offset) >= 0) start.set(p.partition, Number(p.offset));
   }
   await admin.disconnect();

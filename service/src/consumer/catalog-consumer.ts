@@ -53,7 +53,7 @@ export class CatalogConsumer {
     private readonly onFatal: (error: Error) => void = () => undefined,
   ) {
     this.clients = this.createClients();
-    this.metrics = createConsumerMetrics(() => this.clients.admin, config.topic, config.groupId);
+    this.metrics = createConsumerMetrics(() => this.clients.admin, config.topic, config.groupId, config.deadLetterTopic);
   }
 
   private createClients(): KafkaClients {
@@ -183,7 +183,7 @@ export class CatalogConsumer {
       const items = pending;
       pending = [];
       if (!(await this.apply(items, topic, partition, alive))) return false;
-      this.metrics.applied((performance.now() - arrived) / 1000, items.map((i) => (Date.now() - Number(i.message.timestamp)) / 1000));
+      this.metrics.applied((performance.now() - arrived) / 1000, items.map((i) => Number(i.message.timestamp)));
       await done(items[items.length - 1].message.offset);
       return true;
     };

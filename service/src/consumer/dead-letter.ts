@@ -11,6 +11,9 @@ export const DEAD_LETTER_REASONS: readonly DeadLetterReason[] = [
 /** Headers the consumer adds to a dead-lettered record; the replay strips them (bin/catalog-dlq.ts). */
 export const DLQ_HEADER_PREFIX = 'dlq.';
 
+/** The group in which `node dist/bin/catalog-dlq.js replay` commits what it re-published: its lag is what is not replayed yet. */
+export const DLQ_REPLAY_GROUP = 'book-catalog-dlq-replay';
+
 export interface DeadLetter {
   message: Pick<KafkaMessage, 'key' | 'value' | 'headers' | 'offset'>;
   topic: string;

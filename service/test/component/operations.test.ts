@@ -31,6 +31,9 @@ describe('/metrics', () => {
     expect(Number(retained![1])).toBeGreaterThan(0);
     expect(text).toMatch(/^cdc_slot_active 0$/m);
     expect(text).toMatch(/^outbox_oldest_event_age_seconds \d/m);
+    // the POST above is the newest row: its occurred_at (UTC), as Unix seconds
+    const newest = /^outbox_newest_event_timestamp_seconds (\S+)$/m.exec(text);
+    expect(Math.abs(Number(newest?.[1]) - Date.now() / 1000)).toBeLessThan(60);
     expect(text).toMatch(/^process_resident_memory_bytes \d+/m);
   });
 });

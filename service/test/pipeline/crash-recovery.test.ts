@@ -57,10 +57,10 @@ describe('nothing committed is lost when Connect or the broker is SIGKILLed (a p
     const database = await readDatabase(stack.database.adminUrl);
     const rows = database.outbox;
     const client: LoadLedger = { ...viaConnect, writes: [...viaConnect.writes, ...viaBroker.writes] };
-    const r = reconcile(client, database, []);
-    expect({ acknowledgedNotCommitted: r.acknowledgedNotCommitted, unexplainedCommits: r.unexplainedCommits, booksMismatched: r.booksMismatched })
+    const ledger = reconcile(client, database, []);
+    expect({ acknowledgedNotCommitted: ledger.acknowledgedNotCommitted, unexplainedCommits: ledger.unexplainedCommits, booksMismatched: ledger.booksMismatched })
       .toEqual({ acknowledgedNotCommitted: 0, unexplainedCommits: 0, booksMismatched: 0 });
-    expect(rows.length).toBe(r.acknowledged + r.unknownCommitted);
+    expect(rows.length).toBe(ledger.acknowledged + ledger.unknownCommitted);
     const byId = new Map(rows.map((r) => [r.id, r]));
 
     reader = fixture.track(await new TopicReader(stack.kafka.bootstrap, stack.topic).start());

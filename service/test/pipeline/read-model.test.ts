@@ -43,6 +43,10 @@ describe('the book-catalog read model', () => {
     expect(metrics.get('catalog_events_processed_total{type="BookAdded"}')).toBe(80);
     expect(metrics.get('catalog_events_processed_total{type="BookDeleted"}')).toBe(27);
     expect(total(metrics, 'catalog_events_dead_lettered_total')).toBe(0);
+    // the newest applied event's timestamp is the newest outbox row's occurred_at (Kafka keeps milliseconds)
+    const newest = await withClient(fixture.stack.database.adminUrl, async (db) => Number((await db.query('SELECT extract(epoch FROM max(occurred_at)) AS t FROM outbox')).rows[0].t));
+    expect(Math.abs(metrics.get('catalog_last_event_timestamp_seconds')! - newest)).toBeLessThan(0.002);
+    expect(metrics.get('catalog_dead_letters_unreplayed')).toBe(0);
   });
 
   it('skips redelivered events (offsets reset to the beginning) and counts them: the projection does not change', async () => {
@@ -118,9 +122,12 @@ describe('the book-catalog read model', () => {
     }, true);
     expect((await readModel(stack)).books.some(([id]) => id === refused)).toBe(false);
 
+    const unreplayed = async () => (await consumerMetrics(stack)).get('catalog_dead_letters_unreplayed');
+    await expectEventually(unreplayed, 6);
     await withClient(stack.catalog.adminUrl, (db) => db.query('ALTER TABLE catalog_books DROP CONSTRAINT test_refuse'));
     const replay = await runDlq(['replay']);
     expect(replay).toMatch(/\b6 record\(s\) replayed/); // the five poisons of the previous test come back too, and go to the DLQ again
+    await expectEventually(unreplayed, 5);
     await waitForReadModel(stack);
     expect(await runDlq(['replay'])).toMatch(/5 record\(s\) replayed/); // only the poisons that were dead-lettered again
   });

@@ -6,5 +6,6 @@ export default async function globalSetup(): Promise<void> {
   ensureTool('helm');
   ensureTool('actionlint');
   ensureTool('kustomize');
+  ensureTool('promtool');
   ensureKubernetesSchemas();
 }

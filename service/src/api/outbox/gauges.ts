@@ -10,6 +10,7 @@ export const OUTBOX_HEALTH = `
 SELECT
   (SELECT n_live_tup FROM pg_stat_user_tables WHERE relname = 'outbox' AND schemaname = current_schema())::float8 AS outbox_rows,
   (SELECT extract(epoch FROM (now() AT TIME ZONE 'UTC') - min(occurred_at)) FROM outbox)::float8 AS outbox_oldest_age,
+  (SELECT extract(epoch FROM max(occurred_at)) FROM outbox)::float8 AS outbox_newest_at,
   (SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn) FROM pg_replication_slots WHERE slot_name = $slot)::float8 AS slot_retained,
   coalesce((SELECT active::int FROM pg_replication_slots WHERE slot_name = $slot), 0)::float8 AS slot_active,
   (SELECT wal_status FROM pg_replication_slots WHERE slot_name = $slot) AS slot_wal_status`;
@@ -17,6 +18,7 @@ SELECT
 export interface OutboxHealth {
   outbox_rows: number | null;
   outbox_oldest_age: number | null;
+  outbox_newest_at: number | null;
   slot_retained: number | null;
   slot_active: number;
   slot_wal_status: string | null;
@@ -48,6 +50,7 @@ export function registerOutboxGauges(registry: Registry, sequelize: Sequelize, s
     });
   gauge('outbox_rows', 'Outbox rows kept for inspection (estimate from table statistics)', 'outbox_rows');
   gauge('outbox_oldest_event_age_seconds', 'Age of the oldest outbox row', 'outbox_oldest_age');
+  gauge('outbox_newest_event_timestamp_seconds', 'Commit time (occurred_at, Unix seconds) of the newest outbox row', 'outbox_newest_at');
   gauge('cdc_slot_retained_wal_bytes', 'WAL retained by the outbox replication slot', 'slot_retained');
   gauge('cdc_slot_active', '1 when a consumer (Debezium) is attached to the outbox slot', 'slot_active');
   new Gauge({
