@@ -1,13 +1,15 @@
 import { render } from './support/helm';
 import { KUBERNETES_VERSIONS, KubernetesValidator, type KubernetesObject } from './support/kubernetes-schemas';
-import { StrimziValidator } from './support/strimzi-schemas';
+import { PrometheusOperatorValidator, PROMETHEUS_OPERATOR, StrimziValidator } from './support/crd-schemas';
 import { VARIANTS } from './support/variants';
 
 // Every object the chart renders, in every variant, is checked offline: built-in kinds
 // against the strict Kubernetes JSON schemas (unknown fields are errors) of the oldest
-// supported and the CI Kubernetes version, Strimzi kinds against the Strimzi 1.2.0 CRDs.
+// supported and the CI Kubernetes version, Strimzi kinds against the Strimzi 1.2.0 CRDs,
+// ServiceMonitors and the PrometheusRule against the Prometheus Operator's CRDs.
 const kubernetes = KUBERNETES_VERSIONS.map((v) => new KubernetesValidator(v));
 const strimzi = new StrimziValidator();
+const monitoring = new PrometheusOperatorValidator();
 const rendered = Object.entries(VARIANTS).map(([name, options]) => [name, render(options)] as const);
 const label = (o: KubernetesObject) => `${o.kind}/${o.metadata.name}`;
 
@@ -27,6 +29,13 @@ describe.each(rendered)('chart variant "%s"', (_variant, objects) => {
   if (custom.length > 0) {
     it.each(custom.map((o) => [label(o), o] as const))('%s matches the Strimzi 1.2.0 CRD schema', (_name, object) => {
       expect(strimzi.validate(object)).toEqual([]);
+    });
+  }
+
+  const monitors = objects.filter((o) => o.apiVersion === 'monitoring.coreos.com/v1');
+  if (monitors.length > 0) {
+    it.each(monitors.map((o) => [label(o), o] as const))(`%s matches the Prometheus Operator ${PROMETHEUS_OPERATOR.version} CRD schema`, (_name, object) => {
+      expect(monitoring.validate(object)).toEqual([]);
     });
   }
 
@@ -56,6 +65,14 @@ describe('the validators themselves', () => {
     const connector = render(VARIANTS.kind).find((o) => o.kind === 'KafkaConnector')!;
     expect(strimzi.validate(connector)).toEqual([]);
     expect(strimzi.validate({ ...connector, spec: { ...connector.spec, taskMax: 1 } }).join('\n')).toMatch(/additional/);
+  });
+
+  it('reject a PrometheusRule whose rule has an undeclared field', () => {
+    const rule = render(VARIANTS.production).find((o) => o.kind === 'PrometheusRule')!;
+    expect(monitoring.validate(rule)).toEqual([]);
+    const typo = structuredClone(rule);
+    typo.spec.groups[0].rules[0].fore = typo.spec.groups[0].rules[0].for;
+    expect(monitoring.validate(typo).join('\n')).toMatch(/additional/);
   });
 });
 

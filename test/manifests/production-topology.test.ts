@@ -4,7 +4,7 @@ import { tool } from '../../tools/pinned-tools';
 import { render } from './support/helm';
 import type { KubernetesObject } from './support/kubernetes-schemas';
 import { parseYamlDocuments, readYamlDocuments, REPO_ROOT } from './support/repo';
-import { StrimziValidator } from './support/strimzi-schemas';
+import { StrimziValidator } from './support/crd-schemas';
 import { VARIANTS } from './support/variants';
 
 // The production-shaped variant (docs/topology.md): k8s/production patches the platform of

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { StrimziValidator } from './support/strimzi-schemas';
+import { StrimziValidator } from './support/crd-schemas';
 
 const repoRoot = resolve(__dirname, '../..');
 const strimziDir = join(repoRoot, 'strimzi');

@@ -8,7 +8,7 @@ export const VARIANTS: Record<string, RenderOptions> = {
   defaults: {},
   /** Secrets made by the chart from values instead of existingSecret. */
   'chart-made secrets': { set: CHART_SECRETS },
-  /** Production shape: replicas, NetworkPolicy with egress, PDB, HPA, ServiceMonitor, the consumer. */
+  /** Production shape: replicas, NetworkPolicy with egress, PDB, HPA, ServiceMonitor, PrometheusRule, dashboard, the consumer. */
   production: {
     set: [
       'replicaCount=3',
@@ -20,6 +20,8 @@ export const VARIANTS: Record<string, RenderOptions> = {
       'autoscaling.enabled=true',
       'autoscaling.minReplicas=3',
       'serviceMonitor.enabled=true',
+      'prometheusRule.enabled=true',
+      'grafanaDashboard.enabled=true',
       'consumer.enabled=true',
       'consumer.replicaCount=2',
     ],
