@@ -110,6 +110,12 @@ export function restartsOf(pod: K8s.V1Pod): number {
   return (pod.status?.containerStatuses ?? []).reduce((n, c) => n + c.restartCount, 0);
 }
 
+/** The last lines the previous instance of a restarted container wrote (`kubectl logs --previous --tail`). */
+export async function previousLogTail(cluster: Cluster, namespace: string, pod: string, container: string, lines: number): Promise<string[]> {
+  const text = String(await cluster.core.readNamespacedPodLog({ namespace, name: pod, container, previous: true, tailLines: lines }));
+  return text.split('\n').filter(Boolean);
+}
+
 export function isReady(pod: K8s.V1Pod): boolean {
   return !pod.metadata?.deletionTimestamp && Boolean(pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
 }

@@ -6,7 +6,7 @@ import { Client } from 'pg';
 import { prng, WriteLoad } from '../../../../tools/chaos/load';
 import { failures, readDatabase, reconcile, scopeToRun, type TopicRecord } from '../../../../tools/chaos/reconcile';
 import { formatReconciliation } from '../../../../tools/chaos/report';
-import { connect, exec, getFromPod, isReady, mergePatchCustom, podsOf, portForward, restartsOf, type Cluster } from '../../../../tools/ops/kube';
+import { connect, exec, getFromPod, isReady, mergePatchCustom, podsOf, portForward, previousLogTail, restartsOf, type Cluster } from '../../../../tools/ops/kube';
 import { type Check, consumeTopic, DEFAULT_NAMES, STRIMZI, waitForPipeline } from '../../../../tools/ops/pipeline';
 import { portForwardToService } from '../../../../tools/ops/port-forwards';
 import { pollUntil, waitFor } from '../../../../tools/stack/processes';
@@ -126,17 +126,32 @@ async function connectRestarts(cluster: Cluster): Promise<Map<string, number>> {
  * 143/137 after a kill, 3 after the JVM's ExitOnOutOfMemoryError, 2 when the worker gave up) and
  * the kubelet's liveness events since `since`.
  */
+/**
+ * Why Connect containers restarted since `since`: each one's last exit (code and reason) and the
+ * kubelet's liveness events of the step; the last lines of each exited container go to the log.
+ */
 async function connectRestartCauses(cluster: Cluster, since: number): Promise<string[]> {
   const { namespace, selector } = POD_OF.connect;
   const pods = await podsOf(cluster, namespace, selector);
-  const exits = pods.flatMap((p) => (p.status?.containerStatuses ?? [])
-    .filter((c) => c.restartCount > 0 && c.lastState?.terminated)
-    .map((c) => `${p.metadata!.name}: exit ${c.lastState!.terminated!.exitCode} (${c.lastState!.terminated!.reason ?? '-'}) at ${c.lastState!.terminated!.finishedAt?.toISOString()}`));
+  const exited = pods.flatMap((p) => (p.status?.containerStatuses ?? [])
+    .filter((c) => c.restartCount > 0 && (c.lastState?.terminated?.finishedAt?.valueOf() ?? 0) >= since - 1_000)
+    .map((c) => ({ pod: p.metadata!.name!, container: c.name, exit: c.lastState!.terminated! })));
+  for (const { pod, container } of exited) {
+    const tail = await previousLogTail(cluster, namespace, pod, container, 20).catch((e: Error) => [`(no previous log: ${e.message})`]);
+    log(`last lines of ${pod}/${container} before its restart:\n  ${tail.join('\n  ')}`);
+  }
   const names = new Set(pods.map((p) => p.metadata!.name));
   const events = (await cluster.core.listNamespacedEvent({ namespace })).items
     .filter((e) => names.has(e.involvedObject.name ?? '') && /liveness/i.test(e.message ?? '') && (e.lastTimestamp ?? e.eventTime ?? new Date(0)).valueOf() >= since - 1_000)
     .map((e) => `${e.involvedObject.name}: ${e.reason} ${e.message} (${e.count ?? 1}×)`);
-  return [...exits, ...events];
+  return [...exited.map(({ pod, exit }) => `${pod}: exit ${exit.exitCode} (${exit.reason ?? '-'}) at ${exit.finishedAt?.toISOString()}`), ...events];
+}
+
+/** How the Connect workers came through a step. */
+interface ConnectRecovery {
+  connectReadyAfterMs: number;
+  connectRestarts: number;
+  connectRestartCauses?: string[];
 }
 
 /**
@@ -160,7 +175,7 @@ async function watchConnect(cluster: Cluster, since: number) {
     }
   })();
   return {
-    async done(): Promise<{ connectReadyAfterMs: number; connectRestarts: number; connectRestartCauses?: string[] }> {
+    async done(): Promise<ConnectRecovery> {
       await waitFor(`${before.size} Connect workers Ready`, 600_000, async () => (await workers()).filter(isReady).length >= before.size, 1_000);
       watching = false;
       await watched;
@@ -175,7 +190,7 @@ async function watchConnect(cluster: Cluster, since: number) {
   };
 }
 
-function connectSummary(c: { connectReadyAfterMs: number; connectRestarts: number; connectRestartCauses?: string[] }): string {
+function connectSummary(c: ConnectRecovery): string {
   return `Connect after ${c.connectReadyAfterMs} ms, ${c.connectRestarts} restarts${c.connectRestartCauses ? `: ${c.connectRestartCauses.join('; ')}` : ''}`;
 }
 
@@ -252,7 +267,7 @@ async function main(): Promise<void> {
   }).start();
   log(`load started: run ${runId}, seed ${seed}`);
   const random = prng(seed);
-  const faults: Array<{ fault: string; pod?: string; of?: number; atSeconds: number; readyAfterMs: number; taskMovedAfterMs?: number; failedRequests: number; change?: object; connectReadyAfterMs: number; connectRestarts: number; connectRestartCauses?: string[] }> = [];
+  const faults: Array<{ fault: string; pod?: string; of?: number; atSeconds: number; readyAfterMs: number; taskMovedAfterMs?: number; failedRequests: number; change?: object } & ConnectRecovery> = [];
   // Failed requests, counted per step; any that fail between steps (nothing broken) are counted too.
   let counted = 0;
   let failedBetweenSteps = 0;
