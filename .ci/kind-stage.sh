@@ -41,6 +41,7 @@ export PATH="$shared/local-kind/bin:$kind_cache/bin:$tools_bin:$PATH"
 export STRIMZI_OPERATOR_CHART=$operator_chart
 
 bash tools/network-policy/build-image.sh
-export KIND_JOB_NETWORK_POLICY_IMAGE=kube-network-policies:v0.8.0-iptables
+KIND_JOB_NETWORK_POLICY_IMAGE=$(bash tools/network-policy/build-image.sh --image)
+export KIND_JOB_NETWORK_POLICY_IMAGE
 
 bash .ci/kind-job.sh

@@ -5,7 +5,8 @@ import { stringify } from 'yaml';
 import { ALERT_CASES, AlertCase } from './support/alert-cases';
 import { render } from './support/helm';
 import { promtool as runPromtool } from './support/promtool';
-import { REPO_ROOT } from './support/repo';
+import { PrometheusOperatorValidator } from './support/crd-schemas';
+import { readYamlDocuments, REPO_ROOT } from './support/repo';
 import { VARIANTS } from './support/variants';
 
 // The PrometheusRule as the kind set-up would render it with monitoring on (release book-service, namespace books).
@@ -79,5 +80,21 @@ describe('the PrometheusRule (prometheusRule.enabled, docs/operations.md)', () =
       expect(r.labels.team).toBe('books');
       expect(r.annotations.runbook_url).toBe(`https://runbooks.example/books#${r.alert.toLowerCase()}`);
     }
+  });
+});
+
+describe("the test cluster's Prometheus (tools/monitoring/prometheus.yaml)", () => {
+  const docs = readYamlDocuments(join(REPO_ROOT, 'tools', 'monitoring', 'prometheus.yaml'));
+  const prometheus = docs.find((d) => d.kind === 'Prometheus');
+
+  it('is valid against the Prometheus Operator CRD and reads every ServiceMonitor and PrometheusRule, from every namespace', () => {
+    expect(new PrometheusOperatorValidator().validate(prometheus)).toEqual([]);
+    expect(prometheus.spec).toMatchObject({ serviceMonitorSelector: {}, serviceMonitorNamespaceSelector: {}, ruleSelector: {}, ruleNamespaceSelector: {} });
+  });
+
+  it('runs in the namespace the kind values let through the NetworkPolicies', () => {
+    const kindValues = readYamlDocuments(join(REPO_ROOT, 'helm', 'book-service', 'values-kind.yaml'))[0];
+    const allowed = kindValues.networkPolicy.allowedFrom.map((peer: any) => peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name']);
+    expect(allowed).toContain(prometheus.metadata.namespace);
   });
 });

@@ -5,7 +5,7 @@
 # of a connection with iptables' NFQUEUE target instead, built and packaged as the image
 # kube-network-policies:v0.8.0-iptables (Dockerfile) in the local Docker engine. The binary is
 # cached in ~/.cache/netpol/<version>-<patch hash>/, so a second run takes seconds.
-# Usage: build-image.sh [--source-dir]
+# Usage: build-image.sh [--source-dir | --image]
 # Then: kind load docker-image kube-network-policies:v0.8.0-iptables --name <cluster>
 #       kubectl apply -f tools/network-policy/install.yaml
 set -euo pipefail
@@ -18,6 +18,8 @@ root=${XDG_CACHE_HOME:-$HOME/.cache}/netpol
 cache=$root/$key
 # --source-dir: where the patched source of this key is (smoke-netns.sh builds its tests there).
 if [ "${1:-}" = --source-dir ]; then echo "$cache/src"; exit 0; fi
+# --image: the image name (.ci/kind-stage.sh passes it to the kind job).
+if [ "${1:-}" = --image ]; then echo "$image"; exit 0; fi
 
 if [ "$(docker image inspect -f '{{index .Config.Labels "build-key"}}' "$image" 2>/dev/null)" = "$key" ]; then
   echo "$image is up to date ($key)"

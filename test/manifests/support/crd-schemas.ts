@@ -87,6 +87,6 @@ export class StrimziValidator extends CrdValidator {
 /** monitoring.coreos.com resources against the CRDs of PROMETHEUS_OPERATOR. */
 export class PrometheusOperatorValidator extends CrdValidator {
   constructor() {
-    super(`Prometheus Operator ${PROMETHEUS_OPERATOR.version}`, prometheusOperatorCrdDir(), /^monitoring\.coreos\.com_(servicemonitors|podmonitors|prometheusrules)\.yaml$/);
+    super(`Prometheus Operator ${PROMETHEUS_OPERATOR.version}`, prometheusOperatorCrdDir(), /^monitoring\.coreos\.com_(servicemonitors|podmonitors|prometheusrules|prometheuses)\.yaml$/);
   }
 }
