@@ -9,7 +9,8 @@
 #   4. npm run test:dev-loop: skaffold dev -m book-service --port-forward, one saved source file,
 #      the new answer on localhost:8000, Ctrl-C, and what is left behind
 #   5. skaffold run again (the service's release back, on the platform the dev session left)
-#   6. npm run test:cluster, then npm run status
+#   6. Prometheus and its operator (tools/monitoring/install.sh)
+#   7. npm run test:cluster (with its monitoring suite: BOOK_E2E_MONITORING=1), then npm run status
 # Each step has a time limit (timeout), so a stuck step fails the job with diagnostics instead of
 # running into the CI's own limit. On failure: nodes, pods, events, the Strimzi resources and every
 # pod's logs.
@@ -101,6 +102,16 @@ else
   timeout --kill-after=30s 25m skaffold run -p "$profile" --status-check=true --kube-context "$context"
   timing "skaffold run -p $profile"
 fi
+
+# A Prometheus reading the release's monitors and alerts (tools/monitoring): the cluster layer's
+# monitoring suite turns them on and asserts targets, metrics and alert transitions. Images the
+# local engine has (an air-gapped site: tools/monitoring/build-images.sh) are loaded first.
+for image in $(bash tools/monitoring/build-images.sh --images); do
+  if docker image inspect "$image" >/dev/null 2>&1; then kind load docker-image "$image" --name "$cluster"; fi
+done
+timeout --kill-after=30s 10m bash tools/monitoring/install.sh
+export BOOK_E2E_MONITORING=1
+timing "Prometheus and its operator (tools/monitoring/install.sh)"
 
 # The cluster layer's rolling upgrade (helm upgrade under load) moves the release to a second tag of
 # the image it runs: tag it and load it into the node, as Skaffold loads its own builds.

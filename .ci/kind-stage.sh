@@ -4,6 +4,8 @@
 #   kind v0.30.0 and the kindest/node:v1.34.4 image   ../shared/local-kind (build-node-image.sh)
 #   Skaffold v2.17.0                                  ../shared/local-k8s/build-skaffold.sh
 #   Strimzi's operator and Kafka images, its chart    ../shared/local-k8s/strimzi/build-images.sh
+#   the JMX exporter agent that build leaves out      tools/monitoring/strimzi-jmx-exporter.sh
+#   Prometheus and its operator                       tools/monitoring/build-images.sh (Go module proxy, once)
 #   helm v3.22.0                                      tools/pinned-tools.ts (go install, once)
 #   a NetworkPolicy engine (kindnetd's needs the      tools/network-policy/build-image.sh (Go module
 #   nftables `queue` expression this kernel lacks)    proxy, once; KIND_JOB_NETWORK_POLICY_IMAGE)
@@ -40,6 +42,8 @@ ln -s "$(readlink -f "$skaffold_bin")" "$tools_bin/skaffold"
 export PATH="$shared/local-kind/bin:$kind_cache/bin:$tools_bin:$PATH"
 export STRIMZI_OPERATOR_CHART=$operator_chart
 
+bash tools/monitoring/strimzi-jmx-exporter.sh
+bash tools/monitoring/build-images.sh 2>/dev/null
 bash tools/network-policy/build-image.sh
 KIND_JOB_NETWORK_POLICY_IMAGE=$(bash tools/network-policy/build-image.sh --image)
 export KIND_JOB_NETWORK_POLICY_IMAGE

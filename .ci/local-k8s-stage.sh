@@ -87,6 +87,7 @@ for _ in $(seq 50); do curl -fsS "http://$registry_address/v2/" >/dev/null 2>&1 
 curl -fsS "http://$registry_address/v2/" >/dev/null || { cat "$work/registry.log"; exit 1; }
 
 # Every image the cluster runs, pushed there: the two this repository builds, Strimzi's, PostgreSQL's.
+bash tools/monitoring/strimzi-jmx-exporter.sh
 tag=$(git rev-parse --short=12 HEAD)
 docker build -q -t "$registry_address/book-service:$tag" -f service/Dockerfile . >/dev/null 2>"$work/build.log" || { cat "$work/build.log"; exit 1; }
 docker build -q -t "$registry_address/book-connect:$tag" strimzi/connect >/dev/null 2>"$work/build.log" || { cat "$work/build.log"; exit 1; }
@@ -114,7 +115,7 @@ helm upgrade --install strimzi-operator "$operator_chart" -n strimzi --create-na
 for file in k8s/postgres-config.yaml k8s/postgres-service.yaml k8s/postgres-statefulset.yaml; do
   sed "s#^\( *image:\) postgres:.*#\1 $postgres_image#" "$file" | kubectl apply -f -
 done
-for file in strimzi/kafka.yaml strimzi/kafka-node-pool.yaml strimzi/kafka-connect.yaml strimzi/connect-secret-rbac.yaml; do
+for file in strimzi/kafka-metrics.yaml strimzi/connect-metrics.yaml strimzi/kafka.yaml strimzi/kafka-node-pool.yaml strimzi/kafka-connect.yaml strimzi/connect-secret-rbac.yaml; do
   sed "s#^\( *image:\) book-connect:.*#\1 $registry_address/book-connect:$tag#" "$file" | kubectl apply -f -
 done
 kubectl -n "$platform" rollout status statefulset/postgres --timeout=10m

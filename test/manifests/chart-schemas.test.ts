@@ -92,3 +92,26 @@ describe('the ServiceMonitor (Prometheus Operator CRD, not in the Kubernetes sch
     expect(service.spec.ports.map((p: any) => p.name)).toContain('http');
   });
 });
+
+describe('the PodMonitor of the Kafka nodes and Connect workers (serviceMonitor.strimziPodMonitor)', () => {
+  it('selects the pods of cdc.kafkaCluster and cdc.connectCluster in the CDC namespace, on the JMX exporter port Strimzi opens', () => {
+    const monitor = render({ set: ['serviceMonitor.enabled=true', 'cdc.enabled=true', 'cdc.namespace=kafka', 'cdc.kafkaCluster=k', 'cdc.connectCluster=c'] }).find(
+      (o) => o.kind === 'PodMonitor',
+    )!;
+    expect(monitor.metadata.namespace).toBe('kafka');
+    expect(monitor.spec.namespaceSelector).toEqual({ matchNames: ['kafka'] });
+    expect(monitor.spec.selector.matchExpressions).toEqual([
+      { key: 'strimzi.io/kind', operator: 'In', values: ['Kafka', 'KafkaConnect'] },
+      { key: 'strimzi.io/cluster', operator: 'In', values: ['k', 'c'] },
+    ]);
+    expect(monitor.spec.podMetricsEndpoints).toEqual([expect.objectContaining({ port: 'tcp-prometheus', path: '/metrics' })]);
+    // the alerts select Connect's series by namespace
+    expect(monitor.spec.podMetricsEndpoints[0].relabelings).toContainEqual({ sourceLabels: ['__meta_kubernetes_namespace'], targetLabel: 'namespace' });
+  });
+
+  it('is left out without CDC, without ServiceMonitors or when switched off', () => {
+    for (const set of [['serviceMonitor.enabled=true'], ['cdc.enabled=true'], ['serviceMonitor.enabled=true', 'cdc.enabled=true', 'serviceMonitor.strimziPodMonitor=false']]) {
+      expect(render({ set }).some((o) => o.kind === 'PodMonitor')).toBe(false);
+    }
+  });
+});

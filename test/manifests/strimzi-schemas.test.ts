@@ -52,13 +52,40 @@ describe('strimzi/ resources', () => {
     },
   );
 
-  it('holds only Strimzi resources and the RBAC for the database Secret', () => {
+  it('holds only Strimzi resources, the RBAC for the database Secret and the metrics rules', () => {
     const others = manifests.filter(({ doc }) => !doc.apiVersion.startsWith('kafka.strimzi.io/'));
     expect(others.map(({ doc }) => `${doc.apiVersion} ${doc.kind}`).sort()).toEqual([
       'rbac.authorization.k8s.io/v1 Role',
       'rbac.authorization.k8s.io/v1 RoleBinding',
+      'v1 ConfigMap',
+      'v1 ConfigMap',
     ]);
     for (const { doc } of manifests) expect(doc.metadata.namespace).toBe('books');
+  });
+
+  it('gives Kafka and Connect JMX exporter rules that exist, Debezium’s streaming metrics among them', () => {
+    const rulesOf = (metricsConfig: any): Array<{ pattern: string; name?: string }> => {
+      expect(metricsConfig.type).toBe('jmxPrometheusExporter');
+      const { name, key } = metricsConfig.valueFrom.configMapKeyRef;
+      const map = manifests.find(({ doc }) => doc.kind === 'ConfigMap' && doc.metadata.name === name)?.doc;
+      expect(map?.data?.[key]).toEqual(expect.any(String));
+      const config = parseAllDocuments(map!.data[key])[0].toJS();
+      expect(config.rules.length).toBeGreaterThan(10);
+      return config.rules;
+    };
+    rulesOf(one('Kafka').spec!.kafka.metricsConfig);
+    const connectRules = rulesOf(one('KafkaConnect').spec!.metricsConfig);
+    const names = connectRules.map((rule) => rule.name);
+    expect(names).toEqual(expect.arrayContaining(['kafka_connect_connector_$2', 'kafka_connect_connector_task_status', 'debezium_metrics_$4']));
+    const debezium = new RegExp(connectRules.find((rule) => rule.name === 'debezium_metrics_$4')!.pattern);
+    // the string the JMX exporter matches for Debezium's streaming MBean
+    expect('debezium.postgres<type=connector-metrics, context=streaming, server=books><>MilliSecondsBehindSource: 12'.match(debezium)?.slice(1, 5)).toEqual(
+      ['postgres', 'streaming', 'books', 'MilliSecondsBehindSource'],
+    );
+  });
+
+  it('lets a Connect worker that runs out of heap exit rather than hang', () => {
+    expect(one('KafkaConnect').spec!.jvmOptions['-XX']).toMatchObject({ ExitOnOutOfMemoryError: 'true', UseG1GC: 'true' });
   });
 
   it('wires the resources to each other by name', () => {

@@ -11,6 +11,7 @@
 # ~/.cache/monitoring/<key>/, so a second run takes seconds.
 # Usage: build-images.sh            build what is missing
 #        build-images.sh --crds     print the directory of the operator's CRDs (example/prometheus-operator-crd)
+#        build-images.sh --images   print the three image names
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 prometheus_module=github.com/prometheus/prometheus
@@ -30,6 +31,7 @@ images=(
   "quay.io/prometheus-operator/prometheus-operator:$operator_version operator"
   "quay.io/prometheus-operator/prometheus-config-reloader:$operator_version prometheus-config-reloader"
 )
+if [ "${1:-}" = --images ]; then for entry in "${images[@]}"; do echo "${entry%% *}"; done; exit 0; fi
 up_to_date=yes
 for entry in "${images[@]}"; do
   set -- $entry

@@ -179,8 +179,11 @@ export async function mergePatchCustom(
   await cluster.custom.patchNamespacedCustomObject({ ...resource, body: patch }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
 }
 
-/** Sets a StatefulSet's replicas (as `kubectl scale`). */
-export async function scaleStatefulSet(cluster: Cluster, namespace: string, name: string, replicas: number): Promise<void> {
+/** Sets a StatefulSet's or Deployment's replicas (as `kubectl scale`). */
+export async function scale(cluster: Cluster, kind: 'StatefulSet' | 'Deployment', namespace: string, name: string, replicas: number): Promise<void> {
   const { setHeaderOptions, PatchStrategy } = cluster.k8s;
-  await cluster.apps.patchNamespacedStatefulSetScale({ namespace, name, body: { spec: { replicas } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+  const request = { namespace, name, body: { spec: { replicas } } };
+  const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+  if (kind === 'StatefulSet') await cluster.apps.patchNamespacedStatefulSetScale(request, merge);
+  else await cluster.apps.patchNamespacedDeploymentScale(request, merge);
 }

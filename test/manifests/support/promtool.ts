@@ -7,8 +7,3 @@ export function promtool(args: string[], cwd: string): { status: number | null; 
   if (run.error) throw run.error;
   return { status: run.status, output: `${run.stdout}${run.stderr}` };
 }
-
-/** Metric names a PromQL expression selects (every selector here has braces); histogram series by their base name. */
-export function metricNames(expr: string): string[] {
-  return [...expr.matchAll(/\b([a-zA-Z_:][a-zA-Z0-9_:]*)\{/g)].map((m) => m[1].replace(/_(bucket|sum|count)$/, ''));
-}

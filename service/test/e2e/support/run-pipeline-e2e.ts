@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { connect, exec, mergePatchCustom, restartsOf, scaleStatefulSet, type Cluster } from '../../../../tools/ops/kube';
+import { connect, exec, mergePatchCustom, restartsOf, scale, type Cluster } from '../../../../tools/ops/kube';
 import { consumeTopic, DEFAULT_NAMES, STRIMZI, waitForPipeline, type Check } from '../../../../tools/ops/pipeline';
 import { getFromEveryPod, portForwardToService } from '../../../../tools/ops/port-forwards';
 import { pollUntil } from '../../../../tools/stack/processes';
@@ -157,7 +157,7 @@ async function main(): Promise<void> {
   }
   emit('status-resumed', await statusUntil('connector running again', 300_000, (r) => r.code === 0));
 
-  await scaleStatefulSet(cluster, PLATFORM_NAMESPACE, 'postgres', 0);
+  await scale(cluster, 'StatefulSet', PLATFORM_NAMESPACE, 'postgres', 0);
   try {
     // Both Deployments must report it with no pod ready: the consumer's probe can notice before
     // the service's does, and of several pods one can still count as ready for a probe period.
@@ -165,7 +165,7 @@ async function main(): Promise<void> {
       [/FAIL\s+Deployment book-service\s+0\/\d+ pods ready.*database unavailable/, /FAIL\s+Deployment book-service-consumer\s+0\/\d+ pods ready.*database unavailable/].every((line) => line.test(output));
     emit('status-postgres-down', await statusUntil('PostgreSQL down', 180_000, (r) => r.code !== 0 && bothDown(r.output)));
   } finally {
-    await scaleStatefulSet(cluster, PLATFORM_NAMESPACE, 'postgres', 1);
+    await scale(cluster, 'StatefulSet', PLATFORM_NAMESPACE, 'postgres', 1);
   }
   emit('status-postgres-back', await statusUntil('PostgreSQL back', 600_000, (r) => r.code === 0));
 }
