@@ -43,7 +43,7 @@ export PATH="$shared/local-kind/bin:$kind_cache/bin:$tools_bin:$PATH"
 export STRIMZI_OPERATOR_CHART=$operator_chart
 
 bash tools/monitoring/strimzi-jmx-exporter.sh
-bash tools/monitoring/build-images.sh 2>/dev/null
+bash tools/monitoring/build-images.sh 2>/tmp/monitoring-images.log || { cat /tmp/monitoring-images.log; exit 1; }
 bash tools/network-policy/build-image.sh
 KIND_JOB_NETWORK_POLICY_IMAGE=$(bash tools/network-policy/build-image.sh --image)
 export KIND_JOB_NETWORK_POLICY_IMAGE
