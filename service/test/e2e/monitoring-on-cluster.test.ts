@@ -17,7 +17,7 @@ const KAFKA_EXPORTER_ONLY = ['kafka_consumergroup_lag'];
 
   beforeAll(async () => {
     steps = await runSteps('run-monitoring-e2e.ts', 25 * 60_000);
-    for (const name of ['paused', 'stopped', 'running', 'consumer']) if (steps.has(name)) console.log(`${name}: ${JSON.stringify(steps.get(name))}`);
+    for (const name of ['paused', 'stopped', 'running', 'consumer', 'lag']) if (steps.has(name)) console.log(`${name}: ${JSON.stringify(steps.get(name))}`);
     if (steps.has('queries')) console.log(`panels without data: ${JSON.stringify(steps.get('queries')!.panels.filter((p: { series: number }) => p.series === 0))}`);
   }, 26 * 60_000);
 
@@ -58,6 +58,15 @@ const KAFKA_EXPORTER_ONLY = ['kafka_consumergroup_lag'];
     const consumer = stepOf(steps, 'consumer');
     expect(consumer.firing).toBeGreaterThan(0);
     expect(consumer.resolved).toBeGreaterThan(0);
+  });
+
+  it('fires the lag alert when the consumer runs but cannot apply, and resolves it when the consumer catches up', () => {
+    const lag = stepOf(steps, 'lag');
+    expect(lag.firing).toBeGreaterThan(0);
+    expect(lag.lag).toBeGreaterThan(100);
+    expect(lag.consumerDown).toBe('inactive');
+    expect(lag.resolved).toBeGreaterThan(0);
+    expect(lag.lagAfter).toBeLessThanOrEqual(100);
     expect(stepOf(steps, 'end').alerts.filter((a: string) => a.endsWith(':firing'))).toEqual([]);
   });
 });

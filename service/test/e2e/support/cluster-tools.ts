@@ -2,6 +2,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { helmBinary } from '../../../../tools/ops/helm';
+import { exec, type Cluster } from '../../../../tools/ops/kube';
 import { DEFAULT_NAMES } from '../../../../tools/ops/pipeline';
 import { waitFor } from '../../../../tools/stack/processes';
 
@@ -61,4 +62,10 @@ export async function statusUntil(what: string, timeoutMs: number, accept: (r: R
 /** The first line of each failing check, for messages. */
 export function failing(r: Ran): string[] {
   return r.output.split('\n').filter((l) => l.startsWith('FAIL'));
+}
+
+/** One SQL statement by psql in the PostgreSQL pod as the superuser (the password stays in the pod); rows as `a|b` lines. */
+export async function psql(cluster: Cluster, database: string, query: string): Promise<string> {
+  const command = `PGPASSWORD="$POSTGRES_PASSWORD" psql -U postgres -d ${database} -v ON_ERROR_STOP=1 -At -F '|' -c "${query}"`;
+  return (await exec(cluster, PLATFORM_NAMESPACE, 'postgres-0', 'postgres', ['sh', '-c', command])).out.trim();
 }

@@ -4,7 +4,7 @@ import { connect, mergePatchCustom, portForward, scale } from '../../../../tools
 import { DEFAULT_NAMES } from '../../../../tools/ops/pipeline';
 import { portForwardToService } from '../../../../tools/ops/port-forwards';
 import { waitFor } from '../../../../tools/stack/processes';
-import { helmInBackground, NAMESPACE, PLATFORM_NAMESPACE, RELEASE, REPO_ROOT } from './cluster-tools';
+import { helm, helmInBackground, NAMESPACE, PLATFORM_NAMESPACE, psql, RELEASE, REPO_ROOT } from './cluster-tools';
 import { emit, runStepScript } from './step-script';
 
 /**
@@ -12,8 +12,10 @@ import { emit, runStepScript } from './step-script';
  * of monitoring-on-cluster.test.ts run with tsx. Turns on the ServiceMonitors, the PodMonitor and
  * the PrometheusRule with short `for` windows, then: every target up, the metrics the rules and
  * the dashboard name present, every panel's query answered, and the alerts' transitions timed:
- * the connector paused (connector alert), stopped (the slot alert follows), running again (both
- * resolve); the consumer scaled to 0 (consumer alert) and back.
+ * the connector paused (connector alert; books written until the retained-WAL alert follows),
+ * stopped (slot alert), running again (all resolve); the consumer scaled to 0 (consumer alert)
+ * and back; the consumer running but its database role refused, books written (lag alert), the
+ * role allowed again (resolved).
  */
 const PROMETHEUS = { namespace: process.env.E2E_PROMETHEUS_NAMESPACE || 'monitoring', pod: process.env.E2E_PROMETHEUS_POD || 'prometheus-books-0' };
 /** The alerts' `for` in this run (the chart's defaults are minutes: docs/operations.md). */
@@ -21,6 +23,8 @@ const WINDOW = '30s';
 const ALERT_TIMEOUT_MS = 5 * 60_000;
 /** BookCdcSlotRetainedWalHigh's threshold in this run: what the writes of a paused minute exceed. */
 const RETAINED_WAL_BYTES = 1024 * 1024;
+/** BookCatalogConsumerLagHigh's threshold in this run, in records. */
+const LAG_RECORDS = 100;
 
 type Alert = { labels: { alertname: string }; state: 'pending' | 'firing' };
 type Target = { scrapePool: string; health: string; labels: Record<string, string>; lastError: string };
@@ -31,6 +35,7 @@ async function main() {
     'serviceMonitor.enabled=true', 'serviceMonitor.interval=15s', 'prometheusRule.enabled=true',
     `prometheusRule.connectorNotRunningFor=${WINDOW}`, `prometheusRule.slotInactiveFor=${WINDOW}`, `prometheusRule.consumerDownFor=${WINDOW}`,
     `prometheusRule.slotRetainedWalBytes=${RETAINED_WAL_BYTES}`, 'prometheusRule.slotGrowthWindow=1m',
+    `prometheusRule.consumerLagRecords=${LAG_RECORDS}`, `prometheusRule.consumerLagFor=${WINDOW}`,
   ];
   const upgraded = await helmInBackground('upgrade', RELEASE, join(REPO_ROOT, 'helm/book-service'), '-n', NAMESPACE, '--reuse-values',
     ...set.flatMap((s) => ['--set', s]), '--wait', '--timeout', '10m');
@@ -100,6 +105,9 @@ async function main() {
     const slotActive = async () => (await query(`max(cdc_slot_active{namespace="${NAMESPACE}", service="${DEFAULT_NAMES.service}"})`)).result[0]?.value[1];
     const consumer = await cluster.apps.readNamespacedDeployment({ namespace: NAMESPACE, name: DEFAULT_NAMES.consumer });
     const replicas = consumer.spec?.replicas ?? 1;
+    const values = helm('get', 'values', RELEASE, '-n', NAMESPACE, '--all', '-o', 'json');
+    if (values.code !== 0) throw new Error(`helm get values failed: ${values.output}`);
+    const catalogRole: string = JSON.parse(values.output).consumer.database.username;
     emit('quiet', { alerts: (await alerts()).map((a) => `${a.labels.alertname}:${a.state}`) });
 
     try {
@@ -133,10 +141,29 @@ async function main() {
       await scale(cluster, 'Deployment', NAMESPACE, DEFAULT_NAMES.consumer, replicas);
       await until('BookCatalogConsumerDown to resolve', async () => (await stateOf('BookCatalogConsumerDown')) === 'inactive');
       emit('consumer', { firing: consumerFiring, resolved: seconds(since) });
+
+      // A consumer that runs but cannot apply: its role may not log in (and loses its sessions), so
+      // it retries the same records and commits nothing while the topic grows.
+      since = Date.now();
+      await psql(cluster, 'postgres', `ALTER ROLE ${catalogRole} NOLOGIN`);
+      await psql(cluster, 'postgres', `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = '${catalogRole}'`);
+      const lagAlert = 'BookCatalogConsumerLagHigh';
+      const lag = async () => Number((await query(`sum(catalog_consumer_lag{namespace="${NAMESPACE}", service="${DEFAULT_NAMES.consumer}"})`)).result[0]?.value[1] ?? 0);
+      await until(`${lagAlert} to fire while books are written`, async () => {
+        if ((await lag()) <= 2 * LAG_RECORDS) await write(LAG_RECORDS);
+        return (await stateOf(lagAlert)) === 'firing';
+      });
+      const lagFiring = seconds(since);
+      const stalled = { lag: await lag(), consumerDown: await stateOf('BookCatalogConsumerDown') };
+      since = Date.now();
+      await psql(cluster, 'postgres', `ALTER ROLE ${catalogRole} LOGIN`);
+      await until(`${lagAlert} to resolve`, async () => (await stateOf(lagAlert)) === 'inactive');
+      emit('lag', { firing: lagFiring, ...stalled, resolved: seconds(since), lagAfter: await lag() });
     } finally {
       await service.close();
       await mergePatchCustom(cluster, connector, { spec: { state: 'running' } }).catch(() => undefined);
       await scale(cluster, 'Deployment', NAMESPACE, DEFAULT_NAMES.consumer, replicas).catch(() => undefined);
+      await psql(cluster, 'postgres', `ALTER ROLE ${catalogRole} LOGIN`).catch(() => undefined);
     }
     emit('end', { alerts: (await alerts()).map((a) => `${a.labels.alertname}:${a.state}`) });
   } finally {

@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { connect, exec, mergePatchCustom, restartsOf, scale, type Cluster } from '../../../../tools/ops/kube';
+import { connect, mergePatchCustom, restartsOf, scale, type Cluster } from '../../../../tools/ops/kube';
 import { consumeTopic, DEFAULT_NAMES, STRIMZI, waitForPipeline, type Check } from '../../../../tools/ops/pipeline';
 import { getFromEveryPod, portForwardToService } from '../../../../tools/ops/port-forwards';
 import { pollUntil } from '../../../../tools/stack/processes';
-import { helm, NAMESPACE, PLATFORM_NAMESPACE, RELEASE, status, statusUntil } from './cluster-tools';
+import { helm, NAMESPACE, PLATFORM_NAMESPACE, psql, RELEASE, status, statusUntil } from './cluster-tools';
 import { emit, runStepScript } from './step-script';
 
 /**
@@ -42,8 +42,7 @@ async function processedByType(cluster: Cluster): Promise<Record<string, number>
 
 /** The read model of one book, by psql in the PostgreSQL pod as the superuser (the password stays in the pod). */
 async function readModel(cluster: Cluster, bookId: number): Promise<{ inbox: Array<{ eventId: string; type: string }>; catalogRows: number }> {
-  const sql = async (query: string) =>
-    (await exec(cluster, PLATFORM_NAMESPACE, 'postgres-0', 'postgres', ['sh', '-c', `PGPASSWORD="$POSTGRES_PASSWORD" psql -U postgres -d catalog -At -F '|' -c "${query}"`])).out.trim();
+  const sql = (query: string) => psql(cluster, 'catalog', query);
   const inbox = (await sql(`SELECT event_id, event_type FROM inbox WHERE book_id = ${bookId} ORDER BY source_offset`))
     .split('\n')
     .filter(Boolean)
