@@ -41,6 +41,12 @@ helm() { "$helm_bin" "$@"; }
 
 work=$(mktemp -d)
 registry_pid=
+# A packet to a Service address that kube-proxy left untranslated (while a broker pod is replaced
+# and the Service's endpoints change) would leave this machine by its default route, and whatever
+# answers there (an HTTP 400, read by a Kafka client as a 1.2 GB response size) is not the
+# cluster: such packets are refused here, as kube-proxy refuses those to a Service without any
+# endpoints (docs/kubernetes.md, "Connect after a broker loss").
+guard=(-m comment --comment "book-service local-k8s stage: Service addresses stay on this machine" -j REJECT)
 finish() {
   local code=$?
   set +e
@@ -55,7 +61,10 @@ finish() {
       done
     done
   fi
-  [ "${LOCAL_K8S_KEEP:-}" = 1 ] || "$shared/local-k8s/down.sh" >/dev/null 2>&1
+  [ "${LOCAL_K8S_KEEP:-}" = 1 ] || {
+    "$shared/local-k8s/down.sh" >/dev/null 2>&1
+    for chain in FORWARD OUTPUT; do while iptables -D "$chain" -d "${SVC_CIDR:-10.96.0.0/16}" "${guard[@]}" 2>/dev/null; do :; done; done
+  }
   [ -z "$registry_pid" ] || kill "$registry_pid" 2>/dev/null
   rm -rf "$work"
   exit "$code"
@@ -67,6 +76,7 @@ trap finish EXIT
 "$shared/local-k8s/up.sh" >"$work/up.log" 2>&1 || { tail -30 "$work/up.log"; exit 1; }
 # shellcheck disable=SC1091
 source "$shared/local-k8s/env.sh"
+for chain in FORWARD OUTPUT; do iptables -C "$chain" -d "$SVC_CIDR" "${guard[@]}" 2>/dev/null || iptables -I "$chain" -d "$SVC_CIDR" "${guard[@]}"; done
 kubectl get nodes
 timing "local-k8s up"
 
