@@ -1,9 +1,10 @@
 /**
  * Reads a V8 .cpuprofile (node --cpu-prof, or BENCH_PROFILE with npm run bench:write) and
- * prints the top frames by self time, the self time per package, and optionally writes a
- * flame graph as a standalone SVG.
+ * prints the self time per package, the time per owner (below), the top frames by self time,
+ * and optionally writes a flame graph as a standalone SVG. With --per-request-us (the CPU per
+ * request bench:write measured) the owners' shares are also given in microseconds.
  *
- *   npx tsx tools/bench/cpu-profile.ts <file.cpuprofile> [--svg out.svg] [--top 25] [--title "..."]
+ *   npx tsx tools/bench/cpu-profile.ts <file.cpuprofile> [--svg out.svg] [--top 25] [--title "..."] [--per-request-us 400]
  */
 import { parseArgs } from 'node:util';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -106,8 +107,17 @@ ${body}
 `;
 }
 
+/** Node's own code and V8's builtins do work for whoever called them. */
+const isOwner = (pkg: string) => pkg !== '(native)' && pkg !== '(root)' && !pkg.startsWith('node:');
+
 export interface Summary {
   busy: number;
+  /**
+   * Self time charged to the nearest caller that is a package, the service or a V8 pseudo-frame
+   * (GC, program): a socket write pg asks for is pg's, one for Koa's response is Koa's; what
+   * Node does on its own (the HTTP parser, timers, the microtask loop) is "(node runtime)".
+   */
+  byOwner: { owner: string; share: number }[];
   topSelf: { label: string; pkg: string; share: number }[];
   /** Inclusive (self + callees) share per frame, a frame counted once however deep it recurses. */
   topTotal: { label: string; share: number }[];
@@ -125,6 +135,13 @@ export function summarise(profile: Profile, top = 25): { tree: Tree; summary: Su
     self.set(t.label, s);
     pkgs.set(t.pkg, (pkgs.get(t.pkg) ?? 0) + t.self);
   });
+  const owners = new Map<string, number>();
+  const charge = (t: Tree, owner: string) => {
+    const own = isOwner(t.pkg) ? t.pkg : owner;
+    if (t.self) owners.set(own, (owners.get(own) ?? 0) + t.self);
+    t.children.forEach((c) => charge(c, own));
+  };
+  charge(tree, '(node runtime)');
   const inclusive = new Map<string, number>();
   const count = (t: Tree, open: Set<string>) => {
     const first = !open.has(t.label);
@@ -140,6 +157,7 @@ export function summarise(profile: Profile, top = 25): { tree: Tree; summary: Su
       busy: tree.total,
       topSelf: [...self].sort((a, b) => b[1].hits - a[1].hits).slice(0, top).map(([label, s]) => ({ label, pkg: s.pkg, share: share(s.hits) })),
       topTotal: [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, top).map(([label, hits]) => ({ label, share: share(hits) })),
+      byOwner: [...owners].sort((a, b) => b[1] - a[1]).map(([owner, hits]) => ({ owner, share: share(hits) })),
       byPackage: [...pkgs].sort((a, b) => b[1] - a[1]).map(([pkg, hits]) => ({ pkg, share: share(hits) })),
     },
   };
@@ -147,7 +165,7 @@ export function summarise(profile: Profile, top = 25): { tree: Tree; summary: Su
 
 function main(): void {
   const { values, positionals } = parseArgs({
-    options: { svg: { type: 'string' }, top: { type: 'string', default: '25' }, title: { type: 'string' } },
+    options: { svg: { type: 'string' }, top: { type: 'string', default: '25' }, title: { type: 'string' }, 'per-request-us': { type: 'string' } },
     allowPositionals: true,
   });
   const { svg, title } = values;
@@ -159,6 +177,11 @@ function main(): void {
   const pct = (x: number) => `${(x * 100).toFixed(1).padStart(5)}%`;
   console.log(`busy samples ${summary.busy} (idle excluded)\n\nself time by package:`);
   for (const p of summary.byPackage.slice(0, 15)) console.log(`  ${pct(p.share)}  ${p.pkg}`);
+  const perRequest = Number(values['per-request-us'] ?? NaN);
+  console.log(`\nself time by owner (the nearest calling package)${perRequest ? `, of ${perRequest} us per request` : ''}:`);
+  for (const o of summary.byOwner.filter((x) => x.share >= 0.002)) {
+    console.log(`  ${pct(o.share)}${perRequest ? `  ${(o.share * perRequest).toFixed(0).padStart(4)} us` : ''}  ${o.owner}`);
+  }
   console.log(`\ntop ${top} frames by self time:`);
   for (const f of summary.topSelf) console.log(`  ${pct(f.share)}  ${f.label}`);
   console.log(`\ntop ${top} frames by total time (self + callees):`);

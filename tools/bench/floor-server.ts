@@ -13,49 +13,18 @@
  *
  *   DATABASE_URL=… PORT=… FLOOR_DB=pg|sequelize [FLOOR_HTTP=koa] node --import tsx tools/bench/floor-server.ts
  */
-import { randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import Router from '@koa/router';
 import Koa from 'koa';
 import { koaBody } from 'koa-body';
-import { Pool } from 'pg';
 import type { NewBook } from '../../service/src/contract/book-schema';
-import { ADD_BOOK } from '../../service/src/api/books/statements';
-import { BookStore } from '../../service/src/api/books/book-store';
-import { bindPositional } from '../stack/bind';
-import { createSequelize } from '../../service/src/shared/db/sequelize';
 import { BODY_LIMIT_BYTES } from '../../service/src/api/http/operation-inputs';
-import { Outbox } from '../../service/src/api/outbox/outbox';
+import { addThroughBookStore, addThroughPg } from './floor-transactions';
 
 const url = process.env.DATABASE_URL!;
 const poolMax = 10;
-
-function throughPg(): (book: NewBook) => Promise<unknown> {
-  const pool = new Pool({ connectionString: url, max: poolMax });
-  return async (book) => {
-    const { text, values } = bindPositional(ADD_BOOK, { ...book, eventId: randomUUID(), traceparent: null });
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
-      const { rows } = await client.query<{ payload: unknown }>(text, values);
-      await client.query('COMMIT');
-      return rows[0].payload;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
-  };
-}
-
-function throughBookStore(): (book: NewBook) => Promise<unknown> {
-  const sequelize = createSequelize({ url, poolMax });
-  const store = new BookStore(sequelize, new Outbox(sequelize, { retentionSeconds: 3600, cleanupIntervalSeconds: 60, cleanupBatchSize: 1000 }));
-  return async (book) => (await store.add(book)).book;
-}
-
-const addToDatabase = process.env.FLOOR_DB === 'sequelize' ? throughBookStore() : throughPg();
+const floor = process.env.FLOOR_DB === 'sequelize' ? addThroughBookStore(url, poolMax) : addThroughPg(url, poolMax);
+const addToDatabase = (book: NewBook) => floor.add(book);
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
