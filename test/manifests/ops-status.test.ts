@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { checkMark, consumerLagCheck, deadLetterCheck, DEFAULT_NAMES, DLQ_REPLAY_GROUP, topicReadiness, topicShapeCheck } from '../../tools/ops/pipeline';
+import { checkMark, consumerLagCheck, deadLetterCheck, DEFAULT_NAMES, topicReadiness, topicShapeCheck } from '../../tools/ops/pipeline';
+import { DLQ_REPLAY_GROUP } from '../../service/src/consumer/dead-letter';
 import { consoleConsumerCommand, parseConsumerGroupLag, parseEndOffsets, parseTopicDescription } from '../../tools/ops/kafka-cli';
 import { readYamlDocuments } from './support/repo';
 import { TESTED, toolPairCheck } from '../../tools/ops/tool-versions';

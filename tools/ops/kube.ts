@@ -162,8 +162,8 @@ export async function portForward(cluster: Cluster, namespace: string, pod: () =
  */
 export async function getFromPod(cluster: Cluster, namespace: string, pod: string, port: number, path: string, timeoutMs = 10_000): Promise<{ status: number; body: string }> {
   try {
-    const body = await withTimeout(`${pod}:${port}/${path}`, cluster.core.connectGetNamespacedPodProxyWithPath({ name: `${pod}:${port}`, namespace, path }), timeoutMs);
-    return { status: 200, body: String(body) };
+    const answer = await withTimeout(`${pod}:${port}/${path}`, cluster.core.connectGetNamespacedPodProxyWithPathWithHttpInfo({ name: `${pod}:${port}`, namespace, path }), timeoutMs);
+    return { status: answer.httpStatusCode, body: String(answer.data) };
   } catch (error: any) {
     return { status: typeof error?.code === 'number' ? error.code : 0, body: String(error?.body ?? error?.message ?? error) };
   }

@@ -271,8 +271,6 @@ export function consumerLagCheck(group: string, topic: string, rows: PartitionLa
   return { name, ok: true, detail: `lag ${total} on ${topic} (${parts})` };
 }
 
-export { DLQ_REPLAY_GROUP };
-
 /**
  * Dead letters not replayed yet: per partition, the end offset minus what the replay tool
  * committed (`replayed`, rows of its group). Any is a WARN (an event needs a look and a
