@@ -88,8 +88,3 @@ export function selfCpuSeconds(): { own: number; children: number } {
   const s = stat('self')!;
   return { own: s.own / TICKS_PER_SECOND, children: s.children / TICKS_PER_SECOND };
 }
-
-/** Direct children of this process whose command line contains `needle`. */
-export function childPid(needle: string): number | undefined {
-  return allProcesses().find((p) => p.ppid === process.pid && commandLine(p.pid).join(' ').includes(needle))?.pid;
-}

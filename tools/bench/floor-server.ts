@@ -24,7 +24,6 @@ import { addThroughBookStore, addThroughPg } from './floor-transactions';
 const url = process.env.DATABASE_URL!;
 const poolMax = 10;
 const floor = process.env.FLOOR_DB === 'sequelize' ? addThroughBookStore(url, poolMax) : addThroughPg(url, poolMax);
-const addToDatabase = (book: NewBook) => floor.add(book);
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -46,7 +45,7 @@ const isBook = (input: Partial<NewBook>): input is NewBook =>
 async function addBook(req: IncomingMessage, res: ServerResponse): Promise<void> {
   const input = JSON.parse(await readBody(req)) as Partial<NewBook>;
   if (!isBook(input)) return send(res, 400, { title: 'invalid book' });
-  send(res, 201, await addToDatabase({ title: input.title, author: input.author, price: input.price }));
+  send(res, 201, await floor.add({ title: input.title, author: input.author, price: input.price }));
 }
 
 function koaApp(): Koa {
@@ -60,7 +59,7 @@ function koaApp(): Koa {
       return;
     }
     ctx.status = 201;
-    ctx.body = await addToDatabase({ title: input.title, author: input.author, price: input.price });
+    ctx.body = await floor.add({ title: input.title, author: input.author, price: input.price });
   });
   router.get('/readyz', (ctx) => {
     ctx.body = { status: 'ok' };

@@ -43,7 +43,7 @@ async function load(floor: AddBook, count: number, dbPid: number | undefined) {
 async function main(): Promise<void> {
   const { pg, appUrl } = await startBenchDatabase({ fsync });
   const floors = new Map<string, AddBook>([['pg', addThroughPg(appUrl, 10)], ['bookstore', addThroughBookStore(appUrl, 10)]]);
-  const sums = new Map<string, { self: number; db: number; n: number }>();
+  const sums = new Map<string, { self: number; n: number }>();
   try {
     console.log(`PostgreSQL ${pg.kind}, fsync=${fsync ? 'on' : 'off'}; ${connections} transactions at a time, ${transactions} per row; 1-min load average ${loadavg()[0].toFixed(2)}\n`);
     console.log('round  variant        tx/s   CPU per transaction (us): this process  PostgreSQL');
@@ -55,8 +55,8 @@ async function main(): Promise<void> {
         const limit = Error.stackTraceLimit;
         if (variant === 'no-stacks') Error.stackTraceLimit = 0;
         const r = await load(floor, transactions, pg.pid).finally(() => (Error.stackTraceLimit = limit));
-        const s = sums.get(variant) ?? { self: 0, db: 0, n: 0 };
-        sums.set(variant, { self: s.self + r.self, db: s.db + r.db, n: s.n + transactions });
+        const s = sums.get(variant) ?? { self: 0, n: 0 };
+        sums.set(variant, { self: s.self + r.self, n: s.n + transactions });
         const us = (x: number) => (x / transactions * 1e6).toFixed(0).padStart(8);
         console.log(`${String(round).padStart(5)}  ${variant.padEnd(10)} ${(transactions / r.wall).toFixed(0).padStart(8)}  ${' '.repeat(26)}${us(r.self)}${us(r.db).padStart(12)}`);
       }

@@ -22,7 +22,7 @@ import { startBenchDatabase } from './bench-database';
 import { ManagedProcess } from '../stack/managed-process';
 import { freePort } from '../stack/processes';
 import { startServiceProcess } from '../stack/service-process';
-import { childPid, selfCpuSeconds, treeCpuSeconds } from './cpu-time';
+import { selfCpuSeconds, treeCpuSeconds } from './cpu-time';
 import { loadGenerator } from './load-generator';
 
 const list = (text: string) => text.split(',').map((n) => Number(n.trim()));
@@ -73,7 +73,6 @@ async function main(): Promise<void> {
   const { pg, appPassword, appUrl } = await startBenchDatabase({ fsync });
   const dir = mkdtempSync(join(tmpdir(), 'book-bench-'));
   try {
-
     const script = join(dir, 'add-book.sql');
     writeFileSync(script, pgbenchScript());
     const loader = loadGenerator(dir);
@@ -143,7 +142,7 @@ async function main(): Promise<void> {
             },
             join(dir, 'service.log'),
           );
-          return { url: service.url, pid: childPid('dist/bin/book-service.js'), stop: () => service.stop() };
+          return { url: service.url, pid: service.pid, stop: () => service.stop() };
         },
       );
     }

@@ -6,6 +6,8 @@ const REPO = resolve(__dirname, '../..');
 export interface ServiceProcess extends Restartable {
   /** Base URL of its HTTP port (the API, or the consumer's /healthz, /readyz, /metrics). */
   readonly url: string;
+  /** The process's id while it runs (its CPU time is read from /proc by the benchmarks). */
+  readonly pid?: number;
 }
 
 /** The product's long-running entry points: service/src/bin/<entry>.ts, compiled to dist/bin/<entry>.js. */
@@ -36,7 +38,7 @@ export async function startEntryProcess(entry: EntryPoint, port: number, env: Re
     await child.waitUntil(`${NAMES[entry].replace(/^the /, '')} on ${url}`, 60_000, async () => (await fetch(`${url}/readyz`)).ok, 200);
   };
   await start();
-  return { url, logFile, start, kill: () => child.kill(), stop: () => child.stop() };
+  return { url, logFile, start, kill: () => child.kill(), stop: () => child.stop(), get pid() { return child.pid; } };
 }
 
 /** The book service (service/src/bin/book-service.ts). */
