@@ -17,6 +17,11 @@ export interface RunningService {
   shutdown(): Promise<void>;
 }
 
+/** The idle time advertised to clients: a second less than the drain wait, at least 1 s. */
+export function keepAliveHintSeconds(drainSeconds: number): number {
+  return Math.max(1, drainSeconds - 1);
+}
+
 export async function startService(config: Config, logger: Logger): Promise<RunningService> {
   const sequelize = createSequelize({ url: config.databaseUrl, tls: config.databaseTls, poolMax: config.dbPoolMax });
   const lifecycle: Lifecycle = { draining: false };
@@ -29,6 +34,16 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
 
   const server = createServer(app.callback());
   server.keepAliveTimeout = 65_000; // longer than common load balancer idle timeouts
+  // The drain ends by closing every idle keep-alive connection, and a client may be writing its
+  // next request on one at that instant. Clients that honour the Keep-Alive hint (fetch/undici,
+  // Node's http.Agent) retire an idle connection before the hint runs out, so a hint shorter than
+  // the drain wait leaves none of theirs idle at the close; proxies ignore the hint and keep the
+  // 65 s above. While draining, every answer closes its connection instead.
+  const keepAliveHint = `timeout=${keepAliveHintSeconds(config.shutdownDrainSeconds)}`;
+  server.prependListener('request', (_request, response) => {
+    if (lifecycle.draining) response.setHeader('Connection', 'close');
+    else response.setHeader('Keep-Alive', keepAliveHint);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, () => resolve());
@@ -38,11 +53,10 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   let closing: Promise<void> | undefined;
   const shutdown = () =>
     (closing ??= (async () => {
+      // From now on every response closes its connection (the listener above): a client's
+      // keep-alive socket is retired right after an answer, and its next connection goes to a pod
+      // that is still ready.
       lifecycle.draining = true;
-      // From now on every response closes its connection: a client's keep-alive socket is retired
-      // right after an answer, never by the close below while a request is on its way, and the
-      // client's next connection goes to a pod that is still ready.
-      server.prependListener('request', (_request, response) => response.setHeader('Connection', 'close'));
       logger.info({ drainSeconds: config.shutdownDrainSeconds }, 'draining: readiness now fails');
       await new Promise((r) => setTimeout(r, config.shutdownDrainSeconds * 1000));
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -145,4 +145,22 @@ describe('graceful shutdown', () => {
     await stopped;
     await expect(fetch(`${own.url}/healthz`)).rejects.toThrow();
   });
+
+  it('advertises an idle time shorter than the drain wait, so fetch has retired its idle connection before the drain ends and closes it', async () => {
+    const own = await startTestService(env.db, { env: { SHUTDOWN_DRAIN_SECONDS: '5' } });
+    const openConnections = () => new Promise<number>((resolve, reject) => own.service.server.getConnections((e, n) => (e ? reject(e) : resolve(n))));
+    try {
+      const answer = await own.request('/healthz');
+      await answer.text();
+      expect(await openConnections()).toBe(1);
+      const stopped = own.stop();
+      // The drain closes idle connections after 5 s; the client must have let go of its own by then.
+      await new Promise((r) => setTimeout(r, 4_500));
+      expect(await openConnections()).toBe(0);
+      expect(answer.headers.get('keep-alive')).toBe('timeout=4');
+      await stopped;
+    } finally {
+      await own.stop();
+    }
+  });
 });
