@@ -158,7 +158,7 @@ async function main() {
       since = Date.now();
       await psql(cluster, 'postgres', `ALTER ROLE ${catalogRole} LOGIN`);
       await until(`${lagAlert} to resolve`, async () => (await stateOf(lagAlert)) === 'inactive');
-      emit('lag', { firing: lagFiring, ...stalled, resolved: seconds(since), lagAfter: await lag() });
+      emit('lag', { threshold: LAG_RECORDS, firing: lagFiring, ...stalled, resolved: seconds(since), lagAfter: await lag() });
     } finally {
       await service.close();
       await mergePatchCustom(cluster, connector, { spec: { state: 'running' } }).catch(() => undefined);
