@@ -17,9 +17,12 @@ export interface RunningService {
   shutdown(): Promise<void>;
 }
 
-/** The idle time advertised to clients: a second less than the drain wait, at least 1 s. */
-export function keepAliveHintSeconds(drainSeconds: number): number {
-  return Math.max(1, drainSeconds - 1);
+/**
+ * The idle time advertised to clients: a second less than the drain wait. Without a drain of
+ * at least 2 s there is no window to retire connections in, and Node's own hint stays.
+ */
+export function keepAliveHintSeconds(drainSeconds: number): number | undefined {
+  return drainSeconds >= 2 ? drainSeconds - 1 : undefined;
 }
 
 export async function startService(config: Config, logger: Logger): Promise<RunningService> {
@@ -39,10 +42,11 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   // Node's http.Agent) retire an idle connection before the hint runs out, so a hint shorter than
   // the drain wait leaves none of theirs idle at the close; proxies ignore the hint and keep the
   // 65 s above. While draining, every answer closes its connection instead.
-  const keepAliveHint = `timeout=${keepAliveHintSeconds(config.shutdownDrainSeconds)}`;
+  const hintSeconds = keepAliveHintSeconds(config.shutdownDrainSeconds);
+  const keepAliveHint = hintSeconds === undefined ? undefined : `timeout=${hintSeconds}`;
   server.prependListener('request', (_request, response) => {
     if (lifecycle.draining) response.setHeader('Connection', 'close');
-    else response.setHeader('Keep-Alive', keepAliveHint);
+    else if (keepAliveHint) response.setHeader('Keep-Alive', keepAliveHint);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
