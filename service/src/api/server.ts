@@ -21,7 +21,7 @@ export interface RunningService {
  * The idle time advertised to clients: a second less than the drain wait. Without a drain of
  * at least 2 s there is no window to retire connections in, and Node's own hint stays.
  */
-export function keepAliveHintSeconds(drainSeconds: number): number | undefined {
+function keepAliveHintSeconds(drainSeconds: number): number | undefined {
   return drainSeconds >= 2 ? drainSeconds - 1 : undefined;
 }
 
@@ -38,10 +38,11 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const server = createServer(app.callback());
   server.keepAliveTimeout = 65_000; // longer than common load balancer idle timeouts
   // The drain ends by closing every idle keep-alive connection, and a client may be writing its
-  // next request on one at that instant. Clients that honour the Keep-Alive hint (fetch/undici,
-  // Node's http.Agent) retire an idle connection before the hint runs out, so a hint shorter than
-  // the drain wait leaves none of theirs idle at the close; proxies ignore the hint and keep the
-  // 65 s above. While draining, every answer closes its connection instead.
+  // next request on one at that instant. Clients that honour the Keep-Alive hint (fetch/undici;
+  // Node's http.Agent only when given a timeout of its own) retire an idle connection before the
+  // hint runs out, so a hint shorter than the drain wait leaves none of theirs idle at the close;
+  // proxies ignore the hint and keep the 65 s above. While draining, every answer closes its
+  // connection instead.
   const hintSeconds = keepAliveHintSeconds(config.shutdownDrainSeconds);
   const keepAliveHint = hintSeconds === undefined ? undefined : `timeout=${hintSeconds}`;
   server.prependListener('request', (_request, response) => {
