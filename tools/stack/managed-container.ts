@@ -91,9 +91,22 @@ export class ManagedContainer implements Restartable {
     await this.whenStarted(this);
   }
 
-  /** Freezes every process of the container (the cgroup freezer): alive but silent, like a stalled node. */
+  /**
+   * Freezes every process of the container (the cgroup freezer): alive but silent, like a stalled node.
+   * Under cgroup v1 a busy cgroup can stay FREEZING; runc then thaws it and answers "unable to
+   * freeze", so the freeze is tried again (the container runs on meanwhile, as before the call).
+   */
   async pause(): Promise<void> {
-    await this.container.pause();
+    await waitFor(`${this.name} container to freeze`, 30_000, async () => {
+      if ((await this.state()).Paused) return true;
+      try {
+        await this.container.pause();
+        return true;
+      } catch (error) {
+        if (/unable to freeze/.test(String(error))) throw error;
+        throw new StopWaiting(`${this.name} container cannot be paused: ${String(error)}`);
+      }
+    }, 1_000);
   }
 
   async unpause(): Promise<void> {
