@@ -20,6 +20,14 @@ interface Item {
   event: SourcedEvent;
 }
 
+/** The kafkajs clients of one run of the consumer; replaced as a whole when it is started again. */
+interface KafkaClients {
+  consumer: Consumer;
+  producer: Producer;
+  admin: Admin;
+  dlq: DeadLetterQueue;
+}
+
 /**
  * The book-catalog consumer: reads books.events and keeps the read model (projection.ts).
  *
@@ -32,14 +40,6 @@ interface Item {
  *   the event contract are dead-lettered at once (retrying cannot change them).
  * - Stopping (SIGTERM) finishes the transaction under way, commits, leaves the group.
  */
-/** The kafkajs clients of one run of the consumer; replaced as a whole when it is started again. */
-interface KafkaClients {
-  consumer: Consumer;
-  producer: Producer;
-  admin: Admin;
-  dlq: DeadLetterQueue;
-}
-
 export class CatalogConsumer {
   readonly metrics: ConsumerMetrics;
   private clients: KafkaClients;

@@ -122,13 +122,9 @@ async function connectRestarts(cluster: Cluster): Promise<Map<string, number>> {
 }
 
 /**
- * Why Connect containers restarted: the last termination of each restarted container (exit code
- * 143/137 after a kill, 3 after the JVM's ExitOnOutOfMemoryError, 2 when the worker gave up) and
- * the kubelet's liveness events since `since`.
- */
-/**
- * Why Connect containers restarted since `since`: each one's last exit (code and reason) and the
- * kubelet's liveness events of the step; the last lines of each exited container go to the log.
+ * Why Connect containers restarted since `since`: each one's last exit (exit code 143/137 after a
+ * kill, 3 after the JVM's ExitOnOutOfMemoryError, 2 when the worker gave up) and the kubelet's
+ * liveness events of the step; the last lines of each exited container go to the log.
  */
 async function connectRestartCauses(cluster: Cluster, since: number): Promise<string[]> {
   const { namespace, selector } = POD_OF.connect;

@@ -14,6 +14,7 @@ import { emit, runStepScript } from './step-script';
  * here is CommonJS, @kubernetes/client-node 2.x is ESM-only. Every step prints one line
  * `E2E <json>` that the suite asserts on; the first failure ends the run.
  */
+
 /** Every request through a port-forward has a deadline: a forward whose stream went silent must fail the step, not hang it. */
 const get = (url: string, init: RequestInit = {}) => fetch(url, { ...init, signal: AbortSignal.timeout(30_000) });
 /** The status of a GET, its body read to the end (an unread body keeps the connection busy). */
