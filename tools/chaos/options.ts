@@ -1,8 +1,11 @@
 import { parseArgs } from 'node:util';
 
+let flags: ReturnType<typeof parseArgs>['values'] | undefined;
+
 /** Command-line options as --name=value (or CHAOS_NAME / SOAK_NAME in the environment). */
 export function option(name: string, envPrefix: string): string | undefined {
-  const flag = parseArgs({ strict: false, allowPositionals: true }).values[name];
+  flags ??= parseArgs({ strict: false, allowPositionals: true }).values;
+  const flag = flags[name];
   if (typeof flag === 'string') return flag;
   return process.env[`${envPrefix}_${name.toUpperCase().replace(/-/g, '_')}`];
 }
